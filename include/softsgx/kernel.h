@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel model (src/driver/): the Linux SGX driver's devices, enclave objects, ioctls,
+ * mmap/mprotect rules and EPC management, driving the emulated CPU and calling the security
+ * hooks.  The host layer routes a program's system calls here; tests call it directly.
+ * Every entry point returns what the upstream system call would: 0 (or a value) on success,
+ * a negative errno on failure.
+ */
+#ifndef SOFTSGX_KERNEL_H
+#define SOFTSGX_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "softsgx/config.h"
+#include "softsgx/cpu.h"
+#include "softsgx/err.h"
+#include "softsgx/lsm.h"
+
+struct sgxk;
+struct sgxk_file;
+
+#define SGXK_DEV_ENCLAVE	 "/dev/sgx_enclave"
+#define SGXK_DEV_ENCLAVE_LEGACY	 "/dev/sgx/enclave"
+#define SGXK_DEV_PROVISION	 "/dev/sgx_provision"
+
+/* Returned by sgxk_mprotect/sgxk_munmap when the range touches no enclave mapping. */
+#define SGXK_NOT_ENCLAVE 1
+
+/*
+ * What the kernel reads from a VMA, for ADD_PAGES sources and the SIGSTRUCT.  The default
+ * provider reads /proc/self/maps, smaps and mountinfo once per ioctl; the host layer may keep
+ * it current from the interposed mmap/mprotect/munmap calls instead.
+ */
+struct sgxk_vma {
+	uint64_t start, end;
+	int prot; /* PROT_* */
+	bool shared;
+	bool anonymous; /* no file, or an IS_PRIVATE inode (shmem, SysV, memfd, /dev/zero) */
+	bool written; /* private file mapping with COW pages (vma->anon_vma) */
+	bool noexec; /* !VM_MAYEXEC: the file's mount is noexec */
+	dev_t dev;
+	ino_t ino;
+	char path[4096];
+};
+
+struct sgxk_vma_provider {
+	void *ctx;
+	/* Called once at the start of an ioctl that will look up sources. */
+	int (*refresh)(void *ctx);
+	/* The VMA containing @addr: 0, or -EFAULT when nothing is mapped there. */
+	int (*lookup)(void *ctx, uint64_t addr, struct sgxk_vma *vma);
+};
+
+struct sgxk_options {
+	struct softsgx_config config; /* platform, driver switches, security configuration */
+	struct lsm_stack *lsm; /* NULL: no module, upstream behaviour */
+	struct lsm_cred cred; /* the process as the hooks see it */
+	const struct sgxk_vma_provider *vmas; /* NULL: the /proc reader */
+	/* Resolve a process fd to an emulated file (PROVISION's argument); NULL: none resolve. */
+	struct sgxk_file *(*fdget)(void *ctx, int fd);
+	void *fdget_ctx;
+	uint8_t root_secret[32]; /* platform key material (host layer keeps it in state_dir) */
+	bool personality_read_implies_exec; /* READ_IMPLIES_EXEC: every enclave mmap -> EACCES */
+};
+
+int sgxk_create(struct sgxk **k, const struct sgxk_options *opts, struct softsgx_err *err);
+void sgxk_destroy(struct sgxk *k);
+struct sgx_cpu *sgxk_cpu(struct sgxk *k);
+const struct sgx_mmu *sgxk_mmu(struct sgxk *k);
+
+/* Whether @path names one of the emulated devices (after the usual path normalisation). */
+bool sgxk_is_device(const char *path);
+
+/* open(2) of a device path: 0 and *file, or -errno (file_open hook, -ENOENT for others). */
+int sgxk_open(struct sgxk *k, const char *path, int flags, struct sgxk_file **file);
+struct sgxk_file *sgxk_file_get(struct sgxk_file *file); /* dup(2) */
+void sgxk_file_put(struct sgxk *k, struct sgxk_file *file); /* close(2); last put releases */
+
+long sgxk_ioctl(struct sgxk *k, struct sgxk_file *file, unsigned long cmd, unsigned long arg);
+
+/* mmap(2) of a device file: the mapped address, or -errno in *err and MAP_FAILED. */
+void *sgxk_mmap(struct sgxk *k, struct sgxk_file *file, void *addr, size_t len, int prot,
+		int flags, off_t offset, int *err);
+int sgxk_mprotect(struct sgxk *k, void *addr, size_t len, int prot);
+int sgxk_munmap(struct sgxk *k, void *addr, size_t len);
+
+/*
+ * A fault at @addr with @access (PROT_*) in a range this kernel maps: 0 when it was resolved
+ * (e.g. an SGX2 EAUG of a hole, the access can be retried), -EFAULT when it is an enclave
+ * fault to report (SIGSEGV, EPCM), -SIGBUS-like -EIO when upstream would send SIGBUS,
+ * SGXK_NOT_ENCLAVE when @addr is not enclave memory.
+ */
+int sgxk_fault(struct sgxk *k, uint64_t addr, int access);
+
+#endif
