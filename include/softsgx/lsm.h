@@ -61,6 +61,12 @@ struct lsm_stack;
 int lsm_stack_create(struct lsm_stack **stack, const struct softsgx_config *cfg,
 		     struct softsgx_err *err);
 void lsm_stack_destroy(struct lsm_stack *stack);
+/*
+ * What the modules said at start-up that the user must see (e.g. "launch: no launch list is
+ * configured: every enclave is denied"): NULL when nothing, else one warning per line, each
+ * ending in a newline.  The caller prints it; library code does not.
+ */
+const char *lsm_stack_warnings(const struct lsm_stack *stack);
 
 int security_file_open(struct lsm_stack *s, const struct lsm_cred *cred,
 		       const struct lsm_file *file, int open_flags);
