@@ -57,7 +57,8 @@ int sgx_measure_init(struct sgx_measure *m, struct softsgx_err *err)
 
 	m->md = NULL;
 	if (!ctx)
-		return softsgx_fail(err, -ENOMEM, "measurement: out of memory for a SHA-256 context");
+		return softsgx_fail(err, -ENOMEM,
+				    "measurement: out of memory for a SHA-256 context");
 	if (!EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
 		EVP_MD_CTX_free(ctx);
 		return softsgx_fail(err, -EIO, "measurement: OpenSSL cannot initialise SHA-256");
@@ -81,13 +82,16 @@ int sgx_measure_copy(struct sgx_measure *dst, const struct sgx_measure *src,
 
 	dst->md = NULL;
 	if (!src->md)
-		return softsgx_fail(err, -EINVAL, "measurement: copying a measurement not initialised");
+		return softsgx_fail(err, -EINVAL,
+				    "measurement: copying a measurement not initialised");
 	ctx = EVP_MD_CTX_new();
 	if (!ctx)
-		return softsgx_fail(err, -ENOMEM, "measurement: out of memory for a SHA-256 context");
+		return softsgx_fail(err, -ENOMEM,
+				    "measurement: out of memory for a SHA-256 context");
 	if (!EVP_MD_CTX_copy_ex(ctx, src->md)) {
 		EVP_MD_CTX_free(ctx);
-		return softsgx_fail(err, -EIO, "measurement: OpenSSL cannot copy a SHA-256 context");
+		return softsgx_fail(err, -EIO,
+				    "measurement: OpenSSL cannot copy a SHA-256 context");
 	}
 	dst->md = ctx;
 	return 0;
