@@ -8,6 +8,7 @@
 #include "module.h"
 
 static const struct lsm_module_ops *const lsm_modules[] = {
+	&lsm_launch_module,
 	NULL,
 };
 
