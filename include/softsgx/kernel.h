@@ -64,12 +64,33 @@ struct sgxk_options {
 	void *fdget_ctx;
 	uint8_t root_secret[32]; /* platform key material (host layer keeps it in state_dir) */
 	bool personality_read_implies_exec; /* READ_IMPLIES_EXEC: every enclave mmap -> EACCES */
+	/*
+	 * The driver log (pr_debug/pr_err of upstream: EINIT's SGX code, EREMOVE failures).  One
+	 * line per call, no newline.  NULL: stderr when SOFTSGX_DEBUG is set, else nothing.
+	 */
+	void (*log)(void *ctx, const char *line);
+	void *log_ctx;
 };
 
 int sgxk_create(struct sgxk **k, const struct sgxk_options *opts, struct softsgx_err *err);
 void sgxk_destroy(struct sgxk *k);
 struct sgx_cpu *sgxk_cpu(struct sgxk *k);
 const struct sgx_mmu *sgxk_mmu(struct sgxk *k);
+
+/* Free EPC pages right now (tests and the fuzzer check that teardown returns every page). */
+size_t sgxk_epc_free_pages(struct sgxk *k);
+
+/* What the kernel knows about the enclave of an open /dev/sgx_enclave file. */
+struct sgxk_enclave_info {
+	bool created, initialized, debug;
+	uint64_t base, size;
+	uint64_t attributes; /* SECS.ATTRIBUTES.FLAGS as created */
+	uint64_t attributes_mask; /* allowed: the unprivileged set, + PROVISIONKEY after PROVISION */
+	size_t secs_index; /* EPC index of the SECS (sgx_epc_page(sgxk_cpu(k), secs_index)) */
+	size_t nr_pages; /* enclave pages, SECS not counted */
+};
+/* 0, or -EINVAL when @file is not an enclave file. */
+int sgxk_enclave_info(struct sgxk_file *file, struct sgxk_enclave_info *info);
 
 /* Whether @path names one of the emulated devices (after the usual path normalisation). */
 bool sgxk_is_device(const char *path);

@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SGX1 ioctls (arch/x86/kernel/cpu/sgx/ioctl.c): one function per ioctl, each validating
+ * in upstream's order with upstream's errno before doing any work, so that a failed call
+ * changes nothing.  The security hooks sit where lsm-enclave-controls.md puts them.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "softsgx/sgx_uapi.h"
+#include "softsgx/sigstruct.h"
+#include "driver.h"
+
+#define SGX_SECINFO_RESERVED_MASK (~(uint64_t)SGX_SECINFO_ADD_MASK)
+#define EINIT_SPIN_COUNT	  20
+#define EINIT_SLEEP_COUNT	  50
+#define EINIT_SLEEP_MS		  20
+#define LAUNCH_TOKEN_SIZE	  304
+#define BOUNCE_PAGES		  64
+
+/*
+ * signal_pending(current): a signal the caller has not blocked is pending.  While an ioctl
+ * loops, the driver blocks every signal (a kernel is not interrupted by handlers either), so
+ * such a signal waits in the pending set until the ioctl returns.
+ */
+static bool signal_pending(const sigset_t *caller_mask)
+{
+	sigset_t pending;
+
+	if (sigpending(&pending))
+		return false;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&pending, sig) == 1 && sigismember(caller_mask, sig) != 1)
+			return true;
+	return false;
+}
+
+static const char *code_name(int ret)
+{
+	const char *name;
+
+	if (ret < 0)
+		return ret == SGX_FAULT_GP ? "#GP" : ret == SGX_FAULT_PF ? "#PF" : "fault";
+	name = sgx_return_code_name(ret);
+	return name ? name : "unknown SGX code";
+}
+
+long sgxk_ioc_create(struct sgxk_encl *encl, unsigned long arg)
+{
+	struct sgx_enclave_create create_arg;
+	struct sgx_secinfo secinfo;
+	struct sgx_pageinfo pginfo;
+	struct sgxk *k = encl->k;
+	struct sgx_secs *secs;
+	size_t epc;
+	int ret;
+
+	if (encl->flags & SGXK_ENCL_CREATED)
+		return -EINVAL;
+	if (sgxk_copy_from_user(&create_arg, arg, sizeof(create_arg)))
+		return -EFAULT;
+	secs = aligned_alloc(SGX_PAGE_SIZE, SGX_PAGE_SIZE);
+	if (!secs)
+		return -ENOMEM;
+	ret = -EFAULT;
+	if (sgxk_copy_from_user(secs, create_arg.src, SGX_PAGE_SIZE))
+		goto out;
+	ret = -EINVAL;
+	if (!secs->size || (secs->size & (secs->size - 1)))
+		goto out;
+	if ((ret = sgxk_epc_alloc(k, &epc)))
+		goto out;
+	memset(&secinfo, 0, sizeof(secinfo));
+	pginfo = (struct sgx_pageinfo){ .addr = 0,
+					.contents = (uint64_t)(uintptr_t)secs,
+					.metadata = (uint64_t)(uintptr_t)&secinfo,
+					.secs = 0 };
+	ret = sgx_encls_ecreate(k->cpu, &pginfo, sgxk_epc_addr(k, epc));
+	if (ret) {
+		sgxk_log(k, "sgx: ECREATE returned %d (%s)", ret, code_name(ret));
+		sgxk_epc_free(k, epc);
+		ret = -EIO;
+		goto out;
+	}
+	pthread_mutex_lock(&encl->lock);
+	encl->secs_epc = epc;
+	encl->base = secs->base;
+	encl->size = secs->size;
+	encl->attributes = secs->attributes.flags;
+	encl->xfrm = secs->attributes.xfrm;
+	encl->miscselect = secs->miscselect;
+	/* As upstream, a PROVISION made before CREATE does not survive it. */
+	encl->attributes_mask = SGX_ATTR_UNPRIV_MASK;
+	if (secs->attributes.flags & SGX_ATTR_DEBUG)
+		encl->flags |= SGXK_ENCL_DEBUG;
+	encl->flags |= SGXK_ENCL_CREATED;
+	pthread_mutex_unlock(&encl->lock);
+	ret = 0;
+out:
+	free(secs);
+	return ret;
+}
+
+int sgxk_validate_offset_length(const struct sgxk_encl *encl, uint64_t offset, uint64_t length)
+{
+	if (offset & (SGX_PAGE_SIZE - 1))
+		return -EINVAL;
+	if (!length || (length & (SGX_PAGE_SIZE - 1)))
+		return -EINVAL;
+	if (offset + length < offset)
+		return -EINVAL;
+	if (offset + length - SGX_PAGE_SIZE >= encl->size)
+		return -EINVAL;
+	return 0;
+}
+
+static int validate_secinfo(const struct sgx_secinfo *secinfo)
+{
+	uint64_t perm = secinfo->flags & SGX_SECINFO_PERMISSION_MASK;
+	uint64_t pt = secinfo->flags & SGX_SECINFO_PAGE_TYPE_MASK;
+
+	if (pt != SGX_SECINFO_TYPE(SGX_PT_REG) && pt != SGX_SECINFO_TYPE(SGX_PT_TCS))
+		return -EINVAL;
+	if ((perm & SGX_SECINFO_W) && !(perm & SGX_SECINFO_R))
+		return -EINVAL;
+	/* The CPU silently zeroes a TCS's permissions: the driver refuses them instead. */
+	if (pt == SGX_SECINFO_TYPE(SGX_PT_TCS) && perm)
+		return -EINVAL;
+	if (secinfo->flags & SGX_SECINFO_RESERVED_MASK)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(secinfo->reserved); i++)
+		if (secinfo->reserved[i])
+			return -EINVAL;
+	return 0;
+}
+
+/* What one ADD_PAGES call carries from page to page. */
+struct add_ctx {
+	struct sgxk_encl *encl;
+	const struct sgx_secinfo *secinfo;
+	bool measure;
+	uint64_t src_end; /* end of the caller's source range */
+	/* The source mapping of the current run and whether enclave_load approved it. */
+	struct sgxk_vma vma;
+	bool have_vma;
+	/* Source pages read ahead in one system call. */
+	uint8_t *bounce;
+	uint64_t bounce_src;
+	size_t bounce_nr;
+};
+
+static void source_of(const struct sgxk_vma *v, struct lsm_source *s)
+{
+	s->anonymous = v->anonymous;
+	s->path = v->anonymous ? NULL : v->path;
+	s->dev = v->dev;
+	s->ino = v->ino;
+	s->prot = v->prot;
+	s->shared = v->shared;
+	s->written = v->written;
+}
+
+static int page_max_prot(const struct sgxk *k, const struct sgx_secinfo *secinfo,
+			 const struct sgxk_vma *src)
+{
+	bool tcs = (secinfo->flags & SGX_SECINFO_PAGE_TYPE_MASK) == SGX_SECINFO_TYPE(SGX_PT_TCS);
+	int prot = sgxk_prot_of_secinfo(secinfo->flags);
+
+	/* A TCS is always RW for the CPU while its SECINFO permissions are zero. */
+	if (tcs)
+		return PROT_READ | PROT_WRITE;
+	/* page_prot = source: never more than the memory the page came from. */
+	if (k->opts.config.page_prot == SOFTSGX_PAGE_PROT_SOURCE)
+		prot &= src->prot;
+	return prot;
+}
+
+/*
+ * The source mapping of @src (find_vma + the VM_MAYEXEC test) and, once per run of pages from
+ * one mapping, enclave_load.
+ */
+static int check_source(struct add_ctx *c, uint64_t src, int *max_prot)
+{
+	struct sgxk *k = c->encl->k;
+	struct lsm_enclave le;
+	struct lsm_source s;
+	int ret;
+
+	if (c->have_vma && src >= c->vma.start && src < c->vma.end) {
+		*max_prot = page_max_prot(k, c->secinfo, &c->vma);
+		return 0;
+	}
+	c->have_vma = false;
+	if (k->vmas->lookup(k->vmas->ctx, src, &c->vma))
+		return -EFAULT;
+	if (c->vma.noexec)
+		return -EACCES;
+	*max_prot = page_max_prot(k, c->secinfo, &c->vma);
+	source_of(&c->vma, &s);
+	le = sgxk_lsm_enclave(c->encl);
+	ret = security_enclave_load(k->opts.lsm, &k->opts.cred, &le, &s, *max_prot, c->measure);
+	if (ret)
+		return ret;
+	c->have_vma = true;
+	return 0;
+}
+
+/* The page's contents from the read-ahead buffer, refilled with one process_vm_readv. */
+static const uint8_t *source_page(struct add_ctx *c, uint64_t src)
+{
+	size_t nr;
+
+	if (c->bounce_nr && src >= c->bounce_src &&
+	    src < c->bounce_src + c->bounce_nr * SGX_PAGE_SIZE)
+		return c->bounce + (src - c->bounce_src);
+	nr = (c->src_end - src) / SGX_PAGE_SIZE;
+	c->bounce_src = src;
+	c->bounce_nr = sgxk_copy_pages_from_user(c->bounce, src, nr ? nr : 1);
+	return c->bounce_nr ? c->bounce : NULL;
+}
+
+/* EEXTEND of the sixteen 256-byte chunks (sgx_encl_extend). */
+static int extend_page(struct sgxk *k, struct sgxk_encl *encl, size_t epc)
+{
+	uint8_t *page = sgxk_epc_addr(k, epc);
+
+	for (size_t off = 0; off < SGX_PAGE_SIZE; off += 256) {
+		int ret = sgx_encls_eextend(k->cpu, sgxk_epc_addr(k, encl->secs_epc), page + off);
+
+		if (ret) {
+			sgxk_log(k, "sgx: EEXTEND returned %d (%s)", ret, code_name(ret));
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+static int eadd_page(struct add_ctx *c, struct sgxk_page *page, const uint8_t *data)
+{
+	struct sgxk *k = c->encl->k;
+	struct sgx_pageinfo pginfo = {
+		.addr = page->addr,
+		.contents = (uint64_t)(uintptr_t)data,
+		.metadata = (uint64_t)(uintptr_t)c->secinfo,
+		.secs = (uint64_t)(uintptr_t)sgxk_epc_addr(k, c->encl->secs_epc),
+	};
+	int ret = sgx_encls_eadd(k->cpu, &pginfo, sgxk_epc_addr(k, page->epc));
+
+	if (ret) {
+		sgxk_log(k, "sgx: EADD at 0x%llx returned %d (%s)", (unsigned long long)page->addr,
+			 ret, code_name(ret));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* sgx_encl_add_page: insert (EBUSY), source checks, EADD, then EEXTEND. */
+static int add_page(struct add_ctx *c, uint64_t src, uint64_t offset)
+{
+	struct sgxk_encl *encl = c->encl;
+	struct sgxk *k = encl->k;
+	struct sgxk_page *page = calloc(1, sizeof(*page));
+	const uint8_t *data;
+	int ret;
+
+	if (!page)
+		return -ENOMEM;
+	page->addr = encl->base + offset;
+	page->type = (uint8_t)((c->secinfo->flags & SGX_SECINFO_PAGE_TYPE_MASK) >>
+			       SGX_SECINFO_PAGE_TYPE_SHIFT);
+	if ((ret = sgxk_epc_alloc(k, &page->epc))) {
+		free(page);
+		return ret;
+	}
+	pthread_rwlock_rdlock(&k->mm_lock);
+	pthread_mutex_lock(&encl->lock);
+	if ((ret = sgxk_page_insert(encl, page)))
+		goto err_unlock;
+	if ((ret = check_source(c, src, &page->max_prot)))
+		goto err_erase;
+	ret = -EFAULT;
+	if (!(data = source_page(c, src)))
+		goto err_erase;
+	if ((ret = eadd_page(c, page, data)))
+		goto err_erase;
+	if (c->measure && (ret = extend_page(k, encl, page->epc))) {
+		sgxk_page_erase(encl, page->addr);
+		pthread_mutex_unlock(&encl->lock);
+		pthread_rwlock_unlock(&k->mm_lock);
+		sgxk_eremove(k, page->epc);
+		free(page);
+		return ret;
+	}
+	sgxk_mm_map_page(k, encl, page);
+	pthread_mutex_unlock(&encl->lock);
+	pthread_rwlock_unlock(&k->mm_lock);
+	return 0;
+err_erase:
+	sgxk_page_erase(encl, page->addr);
+err_unlock:
+	pthread_mutex_unlock(&encl->lock);
+	pthread_rwlock_unlock(&k->mm_lock);
+	sgxk_epc_free(k, page->epc);
+	free(page);
+	return ret;
+}
+
+/* The per-page loop: a pending signal stops it (-EINTR with no progress, else early). */
+static long add_pages_loop(struct add_ctx *c, struct sgx_enclave_add_pages *add)
+{
+	sigset_t all, caller;
+	uint64_t done;
+	long ret = 0;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &caller);
+	for (done = 0; done < add->length; done += SGX_PAGE_SIZE) {
+		if (signal_pending(&caller)) {
+			if (!done)
+				ret = -EINTR; /* -ERESTARTSYS */
+			break;
+		}
+		ret = add_page(c, add->src + done, add->offset + done);
+		if (ret)
+			break;
+	}
+	pthread_sigmask(SIG_SETMASK, &caller, NULL);
+	add->count = done;
+	return ret;
+}
+
+long sgxk_ioc_add_pages(struct sgxk_encl *encl, unsigned long arg)
+{
+	struct sgx_enclave_add_pages add;
+	struct sgx_secinfo secinfo;
+	struct sgxk *k = encl->k;
+	struct add_ctx c = { .encl = encl, .secinfo = &secinfo };
+	long ret;
+
+	if (!(encl->flags & SGXK_ENCL_CREATED) || (encl->flags & SGXK_ENCL_INITIALIZED))
+		return -EINVAL;
+	if (sgxk_copy_from_user(&add, arg, sizeof(add)))
+		return -EFAULT;
+	if (add.src & (SGX_PAGE_SIZE - 1))
+		return -EINVAL;
+	if (sgxk_validate_offset_length(encl, add.offset, add.length))
+		return -EINVAL;
+	if (sgxk_copy_from_user(&secinfo, add.secinfo, sizeof(secinfo)))
+		return -EFAULT;
+	if (validate_secinfo(&secinfo))
+		return -EINVAL;
+	c.measure = add.flags & SGX_PAGE_MEASURE;
+	c.src_end = add.src + add.length < add.src ? UINT64_MAX & SGXK_PAGE_MASK
+						   : add.src + add.length;
+	c.bounce = aligned_alloc(SGX_PAGE_SIZE, BOUNCE_PAGES * SGX_PAGE_SIZE);
+	if (!c.bounce)
+		return -ENOMEM;
+	if (k->vmas->refresh)
+		k->vmas->refresh(k->vmas->ctx);
+	ret = add_pages_loop(&c, &add);
+	free(c.bounce);
+	if (sgxk_copy_to_user(arg, &add, sizeof(add)))
+		return -EFAULT;
+	return ret;
+}
+
+/* The reserved-bit rules of sgx_encl_init, against what this platform supports. */
+static int check_sigstruct_masks(const struct sgxk *k, const struct sgx_sigstruct *s)
+{
+	const struct sgx_sigstruct_body *b = &s->body;
+
+	if (b->attributes.flags & b->attributes_mask.flags & k->attributes_reserved)
+		return -EINVAL;
+	if ((uint64_t)b->miscselect & b->misc_mask & k->misc_reserved)
+		return -EINVAL;
+	if (b->attributes.xfrm & b->attributes_mask.xfrm & k->xfrm_reserved)
+		return -EINVAL;
+	return 0;
+}
+
+/* enclave_init, with the mapping the SIGSTRUCT was read from (NULL when unknown). */
+static int init_hook(struct sgxk_encl *encl, const struct sgx_sigstruct *s, uint64_t uaddr)
+{
+	struct sgxk *k = encl->k;
+	struct sgx_attributes attrs = { encl->attributes, encl->xfrm };
+	struct lsm_enclave le = sgxk_lsm_enclave(encl);
+	struct sgxk_vma *vma = malloc(sizeof(*vma));
+	struct lsm_source src, *srcp = NULL;
+	int ret;
+
+	if (vma && k->vmas->refresh)
+		k->vmas->refresh(k->vmas->ctx);
+	if (vma && !k->vmas->lookup(k->vmas->ctx, uaddr, vma)) {
+		source_of(vma, &src);
+		srcp = &src;
+	}
+	ret = security_enclave_init(k->opts.lsm, &k->opts.cred, &le, s, srcp, &attrs);
+	free(vma);
+	return ret;
+}
+
+/* ENCLS[EINIT] with the launch key hash set to MRSIGNER, retried on SGX_UNMASKED_EVENT. */
+static int do_einit(struct sgxk_encl *encl, const struct sgx_sigstruct *s, const void *token)
+{
+	struct sgxk *k = encl->k;
+	uint8_t mrsigner[32];
+	int ret = SGX_UNMASKED_EVENT;
+
+	sgx_sigstruct_mrsigner(s, mrsigner);
+	for (int i = 0; i < EINIT_SLEEP_COUNT && ret == SGX_UNMASKED_EVENT; i++) {
+		for (int j = 0; j < EINIT_SPIN_COUNT; j++) {
+			if (sgx_cpu_platform(k->cpu)->flexible_launch_control)
+				sgx_cpu_set_lepubkeyhash(k->cpu, mrsigner);
+			ret = sgx_encls_einit(k->cpu, s, sgxk_epc_addr(k, encl->secs_epc), token);
+			if (ret != SGX_UNMASKED_EVENT)
+				break;
+		}
+		if (ret == SGX_UNMASKED_EVENT) {
+			struct timespec ts = { 0, EINIT_SLEEP_MS * 1000000L };
+			sigset_t none;
+
+			nanosleep(&ts, NULL);
+			sigemptyset(&none);
+			pthread_sigmask(SIG_BLOCK, NULL, &none);
+			if (signal_pending(&none))
+				return -EINTR;
+		}
+	}
+	return ret;
+}
+
+static int encl_init(struct sgxk_encl *encl, const struct sgx_sigstruct *s, uint64_t uaddr)
+{
+	struct sgxk *k = encl->k;
+	char mrsigner_hex[65];
+	uint8_t mrsigner[32];
+	uint8_t *token;
+	int ret;
+
+	/* Attributes (namely PROVISIONKEY) that were not explicitly allowed. */
+	if (encl->attributes & ~encl->attributes_mask)
+		return -EACCES;
+	if (check_sigstruct_masks(k, s))
+		return -EINVAL;
+	if ((ret = init_hook(encl, s, uaddr)))
+		return ret;
+	token = aligned_alloc(512, 512);
+	if (!token)
+		return -ENOMEM;
+	memset(token, 0, LAUNCH_TOKEN_SIZE);
+	pthread_mutex_lock(&encl->lock);
+	ret = do_einit(encl, s, token);
+	if (ret == 0)
+		encl->flags |= SGXK_ENCL_INITIALIZED;
+	pthread_mutex_unlock(&encl->lock);
+	free(token);
+	if (ret == 0 || ret == -EINTR)
+		return ret;
+	sgx_sigstruct_mrsigner(s, mrsigner);
+	softsgx_hex(mrsigner_hex, mrsigner, sizeof(mrsigner));
+	sgxk_log(k, "sgx: EINIT of enclave 0x%llx returned %d (%s), MRSIGNER %s",
+		 (unsigned long long)encl->base, ret, code_name(ret), mrsigner_hex);
+	return ret < 0 ? -EIO : -EPERM;
+}
+
+long sgxk_ioc_init(struct sgxk_encl *encl, unsigned long arg)
+{
+	struct sgx_enclave_init init_arg;
+	struct sgx_sigstruct *s;
+	long ret;
+
+	if (!(encl->flags & SGXK_ENCL_CREATED) || (encl->flags & SGXK_ENCL_INITIALIZED))
+		return -EINVAL;
+	if (sgxk_copy_from_user(&init_arg, arg, sizeof(init_arg)))
+		return -EFAULT;
+	s = aligned_alloc(SGX_PAGE_SIZE, SGX_PAGE_SIZE);
+	if (!s)
+		return -ENOMEM;
+	ret = -EFAULT;
+	if (sgxk_copy_from_user(s, init_arg.sigstruct, sizeof(*s)))
+		goto out;
+	/* A legacy field: the CPU accepts only these two values. */
+	ret = -EINVAL;
+	if (s->header.vendor != 0 && s->header.vendor != SGX_SIGSTRUCT_VENDOR_INTEL)
+		goto out;
+	ret = encl_init(encl, s, init_arg.sigstruct);
+out:
+	free(s);
+	return ret;
+}
+
+/* sgx_set_attribute: the fd must be /dev/sgx_provision; PROVISIONKEY becomes allowed. */
+long sgxk_ioc_provision(struct sgxk_encl *encl, unsigned long arg)
+{
+	struct sgx_enclave_provision params;
+	struct sgxk *k = encl->k;
+	struct sgxk_file *f = NULL;
+	struct lsm_enclave le;
+	int ret;
+
+	if (sgxk_copy_from_user(&params, arg, sizeof(params)))
+		return -EFAULT;
+	if (k->opts.fdget)
+		f = k->opts.fdget(k->opts.fdget_ctx, (int)(unsigned int)params.fd);
+	if (!f || f->device != LSM_DEV_PROVISION)
+		return -EINVAL;
+	le = sgxk_lsm_enclave(encl);
+	ret = security_enclave_provision(k->opts.lsm, &k->opts.cred, &le, &f->lsm);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&encl->lock);
+	encl->attributes_mask |= SGX_ATTR_PROVISIONKEY;
+	pthread_mutex_unlock(&encl->lock);
+	return 0;
+}

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SGX2 ioctls (EDMM): RESTRICT_PERMISSIONS (EMODPR), MODIFY_TYPES (EMODT) and
+ * REMOVE_PAGES (EREMOVE of trimmed pages the enclave has accepted).  Only on a platform that
+ * reports SGX2, only on an initialized enclave; count reports the bytes done, result the SGX
+ * code of a failing leaf, as upstream.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "softsgx/sgx_uapi.h"
+#include "driver.h"
+
+static long sgx2_ready(struct sgxk_encl *encl)
+{
+	if (!sgx_cpu_platform(encl->k->cpu)->sgx2)
+		return -ENODEV;
+	if (!(encl->flags & SGXK_ENCL_INITIALIZED))
+		return -EINVAL;
+	return 0;
+}
+
+/* sgx_encl_load_page: the page at @addr, or -EFAULT (nothing is ever being reclaimed here). */
+static struct sgxk_page *load_page(struct sgxk_encl *encl, uint64_t addr, long *ret)
+{
+	struct sgxk_page *page = sgxk_page_lookup(encl, addr);
+
+	*ret = page ? 0 : -EFAULT;
+	return page;
+}
+
+static void lock_encl(struct sgxk_encl *encl)
+{
+	pthread_rwlock_rdlock(&encl->k->mm_lock);
+	pthread_mutex_lock(&encl->lock);
+}
+
+static void unlock_encl(struct sgxk_encl *encl)
+{
+	pthread_mutex_unlock(&encl->lock);
+	pthread_rwlock_unlock(&encl->k->mm_lock);
+}
+
+static long restrict_permissions(struct sgxk_encl *encl,
+				 struct sgx_enclave_restrict_permissions *modp)
+{
+	struct sgxk *k = encl->k;
+	struct sgx_secinfo secinfo;
+	struct sgxk_page *page;
+	uint64_t c;
+	long ret = 0;
+
+	memset(&secinfo, 0, sizeof(secinfo));
+	secinfo.flags = modp->permissions & SGX_SECINFO_PERMISSION_MASK;
+	for (c = 0; c < modp->length; c += SGX_PAGE_SIZE) {
+		int r;
+
+		lock_encl(encl);
+		page = load_page(encl, encl->base + modp->offset + c, &ret);
+		if (!page)
+			goto out_unlock;
+		/* EMODPR works on regular pages only; anything else would #PF. */
+		ret = -EINVAL;
+		if (page->type != SGX_PT_REG)
+			goto out_unlock;
+		r = sgx_encls_emodpr(k->cpu, &secinfo, sgxk_epc_addr(k, page->epc));
+		ret = -EFAULT;
+		if (r < 0) {
+			sgxk_log(k, "sgx: EMODPR raised fault %d", r);
+			goto out_unlock;
+		}
+		if (r > 0) {
+			modp->result = (uint64_t)r;
+			goto out_unlock;
+		}
+		unlock_encl(encl);
+	}
+	ret = 0;
+	goto out;
+out_unlock:
+	unlock_encl(encl);
+out:
+	modp->count = c;
+	return ret;
+}
+
+long sgxk_ioc_restrict_permissions(struct sgxk_encl *encl, unsigned long arg)
+{
+	struct sgx_enclave_restrict_permissions params;
+	long ret;
+
+	if ((ret = sgx2_ready(encl)))
+		return ret;
+	if (sgxk_copy_from_user(&params, arg, sizeof(params)))
+		return -EFAULT;
+	if (sgxk_validate_offset_length(encl, params.offset, params.length))
+		return -EINVAL;
+	if (params.permissions & ~SGX_SECINFO_PERMISSION_MASK)
+		return -EINVAL;
+	/* Refused early: EMODPR would fault on W without R. */
+	if ((params.permissions & SGX_SECINFO_W) && !(params.permissions & SGX_SECINFO_R))
+		return -EINVAL;
+	if (params.result || params.count)
+		return -EINVAL;
+	ret = restrict_permissions(encl, &params);
+	if (sgxk_copy_to_user(arg, &params, sizeof(params)))
+		return -EFAULT;
+	return ret;
+}
+
+/* One page of MODIFY_TYPES; encl locked. */
+static long modify_type(struct sgxk_encl *encl, struct sgxk_page *page, uint8_t type,
+			struct sgx_enclave_modify_types *modt)
+{
+	struct sgxk *k = encl->k;
+	struct sgx_secinfo secinfo;
+	int restore = page->max_prot;
+	int r;
+
+	/* REG -> TCS or TRIM, TCS -> TRIM (the SDM's rule; no CET pages). */
+	if (!(page->type == SGX_PT_REG || (page->type == SGX_PT_TCS && type == SGX_PT_TRIM)))
+		return -EINVAL;
+	/*
+	 * A TCS is RW for the kernel and can never change back: the page's vetted max
+	 * protections must already allow RW.  The old mappings go (sgx_zap_enclave_ptes).
+	 */
+	if (page->type == SGX_PT_REG && type == SGX_PT_TCS) {
+		if (~page->max_prot & (PROT_READ | PROT_WRITE))
+			return -EPERM;
+		page->max_prot = PROT_READ | PROT_WRITE;
+		sgxk_mm_map_page(k, encl, page);
+	}
+	memset(&secinfo, 0, sizeof(secinfo));
+	secinfo.flags = SGX_SECINFO_TYPE(type);
+	r = sgx_encls_emodt(k->cpu, &secinfo, sgxk_epc_addr(k, page->epc));
+	if (r) {
+		if (r < 0)
+			sgxk_log(k, "sgx: EMODT raised fault %d", r);
+		else
+			modt->result = (uint64_t)r;
+		page->max_prot = restore;
+		sgxk_mm_map_page(k, encl, page);
+		return -EFAULT;
+	}
+	page->type = type;
+	return 0;
+}
+
+static long modify_types(struct sgxk_encl *encl, struct sgx_enclave_modify_types *modt)
+{
+	uint8_t type = (uint8_t)modt->page_type;
+	struct sgxk_page *page;
+	uint64_t c;
+	long ret = 0;
+
+	/* The only new types the hardware allows. */
+	if (type != SGX_PT_TCS && type != SGX_PT_TRIM)
+		return -EINVAL;
+	for (c = 0; c < modt->length; c += SGX_PAGE_SIZE) {
+		lock_encl(encl);
+		page = load_page(encl, encl->base + modt->offset + c, &ret);
+		if (page)
+			ret = modify_type(encl, page, type, modt);
+		unlock_encl(encl);
+		if (ret)
+			break;
+	}
+	modt->count = c;
+	return ret;
+}
+
+long sgxk_ioc_modify_types(struct sgxk_encl *encl, unsigned long arg)
+{
+	struct sgx_enclave_modify_types params;
+	long ret;
+
+	if ((ret = sgx2_ready(encl)))
+		return ret;
+	if (sgxk_copy_from_user(&params, arg, sizeof(params)))
+		return -EFAULT;
+	if (sgxk_validate_offset_length(encl, params.offset, params.length))
+		return -EINVAL;
+	if (params.page_type & ~0xFFull)
+		return -EINVAL;
+	if (params.result || params.count)
+		return -EINVAL;
+	ret = modify_types(encl, &params);
+	if (sgxk_copy_to_user(arg, &params, sizeof(params)))
+		return -EFAULT;
+	return ret;
+}
+
+/*
+ * One page of REMOVE_PAGES; encl locked.  EMODPR with RWX is the probe upstream uses: on a
+ * trimmed page the enclave has not accepted yet it returns SGX_PAGE_NOT_MODIFIABLE, after
+ * EACCEPT it faults (#PF), and only then may the page go.
+ */
+static long remove_page(struct sgxk_encl *encl, struct sgxk_page *page)
+{
+	struct sgxk *k = encl->k;
+	struct sgx_secinfo secinfo;
+
+	if (page->type != SGX_PT_TRIM)
+		return -EPERM;
+	memset(&secinfo, 0, sizeof(secinfo));
+	secinfo.flags = SGX_SECINFO_R | SGX_SECINFO_W | SGX_SECINFO_X;
+	if (sgx_encls_emodpr(k->cpu, &secinfo, sgxk_epc_addr(k, page->epc)) != SGX_FAULT_PF)
+		return -EPERM;
+	sgxk_mm_zap_page(k, encl, page->addr);
+	sgxk_page_erase(encl, page->addr);
+	sgxk_eremove(k, page->epc);
+	free(page);
+	return 0;
+}
+
+static long remove_pages(struct sgxk_encl *encl, struct sgx_enclave_remove_pages *params)
+{
+	struct sgxk_page *page;
+	uint64_t c;
+	long ret = 0;
+
+	for (c = 0; c < params->length; c += SGX_PAGE_SIZE) {
+		lock_encl(encl);
+		page = load_page(encl, encl->base + params->offset + c, &ret);
+		if (page)
+			ret = remove_page(encl, page);
+		unlock_encl(encl);
+		if (ret)
+			break;
+	}
+	params->count = c;
+	return ret;
+}
+
+long sgxk_ioc_remove_pages(struct sgxk_encl *encl, unsigned long arg)
+{
+	struct sgx_enclave_remove_pages params;
+	long ret;
+
+	if ((ret = sgx2_ready(encl)))
+		return ret;
+	if (sgxk_copy_from_user(&params, arg, sizeof(params)))
+		return -EFAULT;
+	if (sgxk_validate_offset_length(encl, params.offset, params.length))
+		return -EINVAL;
+	if (params.count)
+		return -EINVAL;
+	ret = remove_pages(encl, &params);
+	if (sgxk_copy_to_user(arg, &params, sizeof(params)))
+		return -EFAULT;
+	return ret;
+}

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The default source-mapping provider: what the kernel reads from a VMA, taken from
+ * /proc/self/smaps (the maps lines plus each mapping's "Anonymous:"/"Swap:" counters) and,
+ * for noexec, statvfs(2) of the backing file or /proc/self/mountinfo by device.  /proc is read
+ * at most once per ioctl: refresh() only marks the snapshot stale, the first lookup rereads
+ * it, and every later lookup in that ioctl is a binary search.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "driver.h"
+
+struct proc_vma {
+	struct sgxk_vma v;
+	bool noexec_known;
+};
+
+struct sgxk_proc_vmas {
+	pthread_mutex_t lock;
+	bool stale;
+	struct proc_vma *v;
+	size_t n, cap;
+};
+
+/* Read a whole /proc file (its size is unknown in advance). */
+static char *read_proc(const char *path, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap + 1);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (!buf || fd < 0)
+		goto fail;
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			char *nb = realloc(buf, cap * 2 + 1);
+
+			if (!nb)
+				goto fail;
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return NULL;
+}
+
+/* Shared anonymous memory, SysV and POSIX shm, memfd: IS_PRIVATE inodes, "anonymous". */
+static bool private_inode(const char *path)
+{
+	return !strcmp(path, "/dev/zero (deleted)") || !strncmp(path, "/SYSV", 5) ||
+	       !strncmp(path, "/memfd:", 7) || !strncmp(path, "/dev/shm/", 9);
+}
+
+/* "start-end perms offset maj:min inode   path" */
+static int parse_header(const char *line, struct sgxk_vma *v)
+{
+	unsigned long long start, end, off, ino;
+	unsigned int maj, min;
+	char perms[5];
+	int pos = 0;
+
+	if (sscanf(line, "%llx-%llx %4s %llx %x:%x %llu%n", &start, &end, perms, &off, &maj, &min,
+		   &ino, &pos) != 7)
+		return -EINVAL;
+	memset(v, 0, sizeof(*v));
+	v->start = start;
+	v->end = end;
+	v->prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+		  (perms[2] == 'x' ? PROT_EXEC : 0);
+	v->shared = perms[3] == 's';
+	v->dev = makedev(maj, min);
+	v->ino = (ino_t)ino;
+	line += pos;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	snprintf(v->path, sizeof(v->path), "%.*s", (int)strcspn(line, "\n"), line);
+	v->anonymous = ino == 0 || v->path[0] != '/' || private_inode(v->path);
+	if (v->anonymous) {
+		v->dev = 0;
+		v->ino = 0;
+	}
+	return 0;
+}
+
+static int push(struct sgxk_proc_vmas *p, const struct sgxk_vma *v)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		struct proc_vma *nv = realloc(p->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		p->v = nv;
+		p->cap = cap;
+	}
+	p->v[p->n].v = *v;
+	p->v[p->n].noexec_known = false;
+	p->n++;
+	return 0;
+}
+
+/* smaps: header lines, then "Key: value kB" lines for the mapping above them. */
+static int load(struct sgxk_proc_vmas *p)
+{
+	size_t len;
+	char *buf = read_proc("/proc/self/smaps", &len), *line, *next;
+	struct sgxk_vma v;
+	int ret = 0;
+
+	if (!buf)
+		return -EFAULT;
+	p->n = 0;
+	for (line = buf; *line; line = next) {
+		unsigned long long kb;
+
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
+		if (!parse_header(line, &v)) {
+			if ((ret = push(p, &v)))
+				break;
+		} else if (p->n && (sscanf(line, "Anonymous: %llu", &kb) == 1 ||
+				    sscanf(line, "Swap: %llu", &kb) == 1)) {
+			struct sgxk_vma *cur = &p->v[p->n - 1].v;
+
+			if (kb && !cur->anonymous && !cur->shared)
+				cur->written = true;
+		}
+	}
+	free(buf);
+	return ret;
+}
+
+/* The mount holding device @dev has the noexec option (mountinfo field 6). */
+static bool mountinfo_noexec(dev_t dev)
+{
+	size_t len;
+	char *buf = read_proc("/proc/self/mountinfo", &len), *line, *save = NULL;
+	bool noexec = false;
+
+	if (!buf)
+		return false;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned int maj, min;
+		char opts[512];
+
+		if (sscanf(line, "%*u %*u %u:%u %*s %*s %511s", &maj, &min, opts) != 3)
+			continue;
+		if (makedev(maj, min) != dev)
+			continue;
+		char *osave = NULL;
+
+		for (char *o = strtok_r(opts, ",", &osave); o; o = strtok_r(NULL, ",", &osave))
+			if (!strcmp(o, "noexec"))
+				noexec = true;
+		break;
+	}
+	free(buf);
+	return noexec;
+}
+
+/* VM_MAYEXEC is clear on a file mapping whose mount is noexec (path_noexec at mmap). */
+static void resolve_noexec(struct proc_vma *pv)
+{
+	struct statvfs st;
+	const char *path = pv->v.path;
+
+	pv->noexec_known = true;
+	if (pv->v.anonymous)
+		return;
+	if (!strstr(path, " (deleted)") && !statvfs(path, &st))
+		pv->v.noexec = st.f_flag & ST_NOEXEC;
+	else
+		pv->v.noexec = mountinfo_noexec(pv->v.dev);
+}
+
+static int proc_refresh(void *ctx)
+{
+	struct sgxk_proc_vmas *p = ctx;
+
+	pthread_mutex_lock(&p->lock);
+	p->stale = true;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+static int proc_lookup(void *ctx, uint64_t addr, struct sgxk_vma *vma)
+{
+	struct sgxk_proc_vmas *p = ctx;
+	size_t lo = 0, hi;
+	int ret = -EFAULT;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->stale) {
+		if (load(p)) {
+			pthread_mutex_unlock(&p->lock);
+			return -EFAULT;
+		}
+		p->stale = false;
+	}
+	hi = p->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		struct proc_vma *pv = &p->v[mid];
+
+		if (addr < pv->v.start) {
+			hi = mid;
+		} else if (addr >= pv->v.end) {
+			lo = mid + 1;
+		} else {
+			if (!pv->noexec_known)
+				resolve_noexec(pv);
+			*vma = pv->v;
+			ret = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	return ret;
+}
+
+int sgxk_proc_vmas_create(struct sgxk *k)
+{
+	struct sgxk_proc_vmas *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	pthread_mutex_init(&p->lock, NULL);
+	p->stale = true;
+	k->proc_vmas = p;
+	k->proc_provider.ctx = p;
+	k->proc_provider.refresh = proc_refresh;
+	k->proc_provider.lookup = proc_lookup;
+	return 0;
+}
+
+void sgxk_proc_vmas_destroy(struct sgxk *k)
+{
+	struct sgxk_proc_vmas *p = k->proc_vmas;
+
+	if (!p)
+		return;
+	free(p->v);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+	k->proc_vmas = NULL;
+}
