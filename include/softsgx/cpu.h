@@ -75,10 +75,20 @@ int sgx_epcm_read(const struct sgx_cpu *cpu, size_t index, struct sgx_epcm_view 
 void sgx_cpu_set_lepubkeyhash(struct sgx_cpu *cpu, const uint8_t hash[32]);
 
 /*
+ * Test hook: the next @count EINITs see a pending interrupt and return SGX_UNMASKED_EVENT
+ * (EINIT step 2), as hardware does when an interrupt arrives during the long EINIT flow.
+ */
+void sgx_cpu_inject_unmasked_events(struct sgx_cpu *cpu, unsigned int count);
+
+/*
  * ENCLS leaves.  Return 0 on success, a positive enum sgx_return_code, or a negative
  * enum sgx_fault for a fault the instruction raises (#GP(0), #PF).  Pointers are the kernel's
  * view: EPC arguments must point into the EPC (else #GP), PAGEINFO.contents/metadata are
- * ordinary memory.
+ * ordinary memory.  Alignment is the hardware's (else #GP): PAGEINFO 32, SECINFO 64, page
+ * contents 4096, SIGSTRUCT 4096 (the upstream driver copies it into a page), EINITTOKEN 512
+ * (NULL or VALID = 0: no token, launch by IA32_SGXLEPUBKEYHASH == MRSIGNER), EEXTEND chunk 256.
+ * A busy EPC page (EADD/ECREATE/EAUG target already valid, SECS argument not a valid SECS)
+ * is a #PF, as on hardware.
  */
 enum sgx_fault {
 	SGX_FAULT_GP = -13,
@@ -124,6 +134,7 @@ struct sgx_lp {
 	size_t secs_index;
 	uint64_t host_fsbase, host_gsbase; /* restored on EEXIT/AEX */
 	uint64_t aep;
+	size_t tcs_index; /* EPC index of the current TCS (the CPU holds it while inside) */
 };
 
 struct sgx_exception {
@@ -148,5 +159,25 @@ int sgx_enclu(struct sgx_cpu *cpu, const struct sgx_mmu *mmu, struct sgx_lp *lp,
  */
 int sgx_aex(struct sgx_cpu *cpu, const struct sgx_mmu *mmu, struct sgx_lp *lp,
 	    struct sgx_regs *r, const struct sgx_exception *ex);
+
+/*
+ * The EPCM's verdict on an access by @lp (enclave mode or not) to linear address @addr with
+ * @access (PROT_READ/PROT_WRITE/PROT_EXEC), after the page tables (@mmu) allowed it:
+ *  0                      allowed;
+ *  SGX_ACCESS_ABORT_PAGE  not enclave mode, or the address is outside the current enclave's
+ *                         range: the hardware's abort-page semantics (reads 0xFF, writes dropped);
+ *  SGX_FAULT_PF           a #PF, with the error code in *error_code: P|W|U|I as usual and bit 15
+ *                         (SGX_PF_SGX) when the EPCM refused it (PENDING or MODIFIED page, a TCS,
+ *                         another enclave's page, permissions the EPCM does not grant).
+ * Async-signal-safe (the host layer asks from its SIGSEGV handler).
+ */
+#define SGX_ACCESS_ABORT_PAGE 1
+#define SGX_PF_P	      0x1u
+#define SGX_PF_W	      0x2u
+#define SGX_PF_U	      0x4u
+#define SGX_PF_I	      0x10u
+#define SGX_PF_SGX	      0x8000u
+int sgx_epcm_access(struct sgx_cpu *cpu, const struct sgx_mmu *mmu, const struct sgx_lp *lp,
+		    uint64_t addr, int access, uint32_t *error_code);
 
 #endif
