@@ -9,6 +9,13 @@ struct softsgx_command {
 	const char *summary;
 };
 
+/* The enclave commands: cmd_measure.c, cmd_sign.c, cmd_sigstruct.c, cmd_elf2sgxs.c, cmd_keygen.c. */
+int cmd_measure(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_sigstruct(int argc, char **argv);
+int cmd_elf2sgxs(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+
 /* Print "softsgx: <message>" to stderr; returns the exit status 1 (2 for usage errors). */
 int tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int tool_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

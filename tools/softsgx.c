@@ -8,6 +8,11 @@
 
 /* Subcommands; each cmd_<name>.c defines its main. */
 static const struct softsgx_command commands[] = {
+	{"measure", cmd_measure, "print the MRENCLAVE of an ELF enclave or .sgxs"},
+	{"sign", cmd_sign, "sign an enclave: write its SIGSTRUCT"},
+	{"sigstruct", cmd_sigstruct, "print and verify a SIGSTRUCT"},
+	{"elf2sgxs", cmd_elf2sgxs, "convert an ELF enclave to an .sgxs stream"},
+	{"keygen", cmd_keygen, "generate an RSA-3072 e=3 signing key"},
 	{NULL, NULL, NULL},
 };
 

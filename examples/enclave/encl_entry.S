@@ -113,7 +113,7 @@ encl_stacks:
 	.long	0			/* 20 flags */
 	.quad	SGX_ATTR_MODE64BIT	/* 24 ATTRIBUTES.FLAGS */
 	.quad	SGX_XFRM_LEGACY		/* 32 ATTRIBUTES.XFRM */
-	.quad	0xFFFFFFFFFFFFFFFF	/* 40 ATTRIBUTEMASK.FLAGS */
+	.quad	0xFFFFFFFFFFFFFFFD	/* 40 ATTRIBUTEMASK.FLAGS: all but DEBUG */
 	.quad	0xFFFFFFFFFFFFFF1B	/* 48 ATTRIBUTEMASK.XFRM: AVX and AVX-512 may vary */
 	.quad	encl_heap_off		/* 56 heap offset */
 	.quad	ENCL_HEAP_SIZE		/* 64 heap size */
