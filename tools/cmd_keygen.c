@@ -11,19 +11,20 @@
 
 static void keygen_usage(FILE *out)
 {
-	fprintf(out, "usage: softsgx keygen [--force] -o KEY.pem\n\n"
-		     "Generate an RSA-3072 private key with public exponent 3, the only shape EINIT\n"
-		     "accepts, as PEM.  An existing KEY.pem is kept unless --force is given.\n"
-		     "Same as: openssl genrsa -3 -out KEY.pem 3072\n");
+	fprintf(out,
+		"usage: softsgx keygen [--force] -o KEY.pem\n\n"
+		"Generate an RSA-3072 private key with public exponent 3, the only shape EINIT\n"
+		"accepts, as PEM.  An existing KEY.pem is kept unless --force is given.\n"
+		"Same as: openssl genrsa -3 -out KEY.pem 3072\n");
 }
 
 int cmd_keygen(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"output", required_argument, NULL, 'o'},
-		{"force", no_argument, NULL, 'f'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"force", no_argument, NULL, 'f'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct softsgx_err err = {0};
 	struct sgx_signing_key *key;

@@ -11,10 +11,11 @@
 
 static void measure_usage(FILE *out)
 {
-	fprintf(out, "usage: softsgx measure [--verbose] FILE\n\n"
-		     "Print the MRENCLAVE of FILE, an ELF enclave (docs/elf-enclave.md) or an .sgxs\n"
-		     "stream, as lower-case hex.  --verbose also prints SECS.SIZE, SSAFRAMESIZE and\n"
-		     "the pages.\n");
+	fprintf(out,
+		"usage: softsgx measure [--verbose] FILE\n\n"
+		"Print the MRENCLAVE of FILE, an ELF enclave (docs/elf-enclave.md) or an .sgxs\n"
+		"stream, as lower-case hex.  --verbose also prints SECS.SIZE, SSAFRAMESIZE and\n"
+		"the pages.\n");
 }
 
 static void print_pages(const struct sgx_image *img)
@@ -30,9 +31,9 @@ static void print_pages(const struct sgx_image *img)
 int cmd_measure(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"verbose", no_argument, NULL, 'v'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct softsgx_err err = {0};
 	struct sgx_image img;

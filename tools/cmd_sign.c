@@ -32,49 +32,50 @@ enum {
 };
 
 static const struct option sign_opts[] = {
-	{"help", no_argument, NULL, 'h'},
-	{"key", required_argument, NULL, 'k'},
-	{"output", required_argument, NULL, 'o'},
-	{"isvprodid", required_argument, NULL, OPT_ISVPRODID},
-	{"isvsvn", required_argument, NULL, OPT_ISVSVN},
-	{"debug", no_argument, NULL, OPT_DEBUG},
-	{"date", required_argument, NULL, OPT_DATE},
-	{"vendor", required_argument, NULL, OPT_VENDOR},
-	{"attributes", required_argument, NULL, OPT_ATTRIBUTES},
-	{"attributes-mask", required_argument, NULL, OPT_ATTRIBUTES_MASK},
-	{"xfrm", required_argument, NULL, OPT_XFRM},
-	{"xfrm-mask", required_argument, NULL, OPT_XFRM_MASK},
-	{"misc", required_argument, NULL, OPT_MISC},
-	{"misc-mask", required_argument, NULL, OPT_MISC_MASK},
-	{"swdefined", required_argument, NULL, OPT_SWDEFINED},
-	{"isvfamilyid", required_argument, NULL, OPT_ISVFAMILYID},
-	{"isvextprodid", required_argument, NULL, OPT_ISVEXTPRODID},
-	{NULL, 0, NULL, 0},
+    {"help", no_argument, NULL, 'h'},
+    {"key", required_argument, NULL, 'k'},
+    {"output", required_argument, NULL, 'o'},
+    {"isvprodid", required_argument, NULL, OPT_ISVPRODID},
+    {"isvsvn", required_argument, NULL, OPT_ISVSVN},
+    {"debug", no_argument, NULL, OPT_DEBUG},
+    {"date", required_argument, NULL, OPT_DATE},
+    {"vendor", required_argument, NULL, OPT_VENDOR},
+    {"attributes", required_argument, NULL, OPT_ATTRIBUTES},
+    {"attributes-mask", required_argument, NULL, OPT_ATTRIBUTES_MASK},
+    {"xfrm", required_argument, NULL, OPT_XFRM},
+    {"xfrm-mask", required_argument, NULL, OPT_XFRM_MASK},
+    {"misc", required_argument, NULL, OPT_MISC},
+    {"misc-mask", required_argument, NULL, OPT_MISC_MASK},
+    {"swdefined", required_argument, NULL, OPT_SWDEFINED},
+    {"isvfamilyid", required_argument, NULL, OPT_ISVFAMILYID},
+    {"isvextprodid", required_argument, NULL, OPT_ISVEXTPRODID},
+    {NULL, 0, NULL, 0},
 };
 
 static void sign_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: softsgx sign --key KEY.pem [options] FILE -o FILE.sig\n\n"
-		"Sign the enclave FILE (ELF or .sgxs): a SIGSTRUCT with ENCLAVEHASH = its MRENCLAVE.\n"
-		"Defaults: ATTRIBUTES MODE64BIT, XFRM 0x3, ATTRIBUTEMASK all flags but DEBUG, XFRM\n"
-		"mask ~0xe4, MISCMASK 0xffffffff, vendor 0, today's date; an ELF enclave's note\n"
-		"(docs/elf-enclave.md) replaces the attributes, misc, masks and ISV fields.\n\n"
-		"  -k, --key KEY.pem        RSA-3072 e=3 private key (softsgx keygen)\n"
-		"  -o, --output FILE.sig    where to write the 1808-byte SIGSTRUCT\n"
-		"  --isvprodid N            ISVPRODID (0..65535)\n"
-		"  --isvsvn N               ISVSVN (0..65535)\n"
-		"  --debug                  set ATTRIBUTES.DEBUG and enforce it in the mask:\n"
-		"                           the enclave then launches only as a debug enclave\n"
-		"  --date YYYYMMDD          DATE (default today, UTC)\n"
-		"  --vendor intel|0         VENDOR 0x8086 or 0\n"
-		"  --attributes N           ATTRIBUTES.FLAGS      --attributes-mask N\n"
-		"  --xfrm N                 ATTRIBUTES.XFRM       --xfrm-mask N\n"
-		"  --misc N                 MISCSELECT            --misc-mask N\n"
-		"  --swdefined N            SWDEFINED\n"
-		"  --isvfamilyid HEX32      ISVFAMILYID (16 bytes, needs the KSS attribute)\n"
-		"  --isvextprodid HEX32     ISVEXTPRODID (16 bytes)\n"
-		"Numbers are decimal or 0x-hex.\n");
+	fprintf(
+	    out,
+	    "usage: softsgx sign --key KEY.pem [options] FILE -o FILE.sig\n\n"
+	    "Sign the enclave FILE (ELF or .sgxs): a SIGSTRUCT with ENCLAVEHASH = its MRENCLAVE.\n"
+	    "Defaults: ATTRIBUTES MODE64BIT, XFRM 0x3, ATTRIBUTEMASK all flags but DEBUG, XFRM\n"
+	    "mask ~0xe4, MISCMASK 0xffffffff, vendor 0, today's date; an ELF enclave's note\n"
+	    "(docs/elf-enclave.md) replaces the attributes, misc, masks and ISV fields.\n\n"
+	    "  -k, --key KEY.pem        RSA-3072 e=3 private key (softsgx keygen)\n"
+	    "  -o, --output FILE.sig    where to write the 1808-byte SIGSTRUCT\n"
+	    "  --isvprodid N            ISVPRODID (0..65535)\n"
+	    "  --isvsvn N               ISVSVN (0..65535)\n"
+	    "  --debug                  set ATTRIBUTES.DEBUG and enforce it in the mask:\n"
+	    "                           the enclave then launches only as a debug enclave\n"
+	    "  --date YYYYMMDD          DATE (default today, UTC)\n"
+	    "  --vendor intel|0         VENDOR 0x8086 or 0\n"
+	    "  --attributes N           ATTRIBUTES.FLAGS      --attributes-mask N\n"
+	    "  --xfrm N                 ATTRIBUTES.XFRM       --xfrm-mask N\n"
+	    "  --misc N                 MISCSELECT            --misc-mask N\n"
+	    "  --swdefined N            SWDEFINED\n"
+	    "  --isvfamilyid HEX32      ISVFAMILYID (16 bytes, needs the KSS attribute)\n"
+	    "  --isvextprodid HEX32     ISVEXTPRODID (16 bytes)\n"
+	    "Numbers are decimal or 0x-hex.\n");
 }
 
 /* A BCD date yyyymmdd from "YYYYMMDD" with a plausible month and day. */
@@ -99,8 +100,8 @@ static int set_number(struct sgx_sigstruct *s, int opt, const char *arg)
 {
 	uint64_t v, max = opt == OPT_ISVPRODID || opt == OPT_ISVSVN ? 0xFFFF
 			  : opt == OPT_MISC || opt == OPT_MISC_MASK || opt == OPT_SWDEFINED
-				  ? UINT32_MAX
-				  : UINT64_MAX;
+			      ? UINT32_MAX
+			      : UINT64_MAX;
 
 	if (!tool_parse_u64(arg, max, &v))
 		return tool_usage_error("sign", "'%s' is not a number from 0 to 0x%llx", arg,
@@ -159,7 +160,7 @@ static int set_option(struct sgx_sigstruct *s, int opt, const char *arg)
 	case OPT_ISVFAMILYID:
 	case OPT_ISVEXTPRODID:
 		if (softsgx_unhex(opt == OPT_ISVFAMILYID ? s->body.isv_family_id
-							  : s->body.isv_ext_prod_id,
+							 : s->body.isv_ext_prod_id,
 				  16, arg))
 			return tool_usage_error("sign", "'%s': expected 32 hex digits", arg);
 		return 0;

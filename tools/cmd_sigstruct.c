@@ -30,13 +30,14 @@ struct report {
 
 static void sigstruct_usage(FILE *out)
 {
-	fprintf(out, "usage: softsgx sigstruct [--verify] [--json] FILE.sig [ENCLAVE]\n\n"
-		     "Print every field of the SIGSTRUCT in FILE.sig.\n"
-		     "  --verify   check it as EINIT does: header constants, EXPONENT, reserved\n"
-		     "             bytes, the RSA-3072 signature and Q1/Q2\n"
-		     "  --json     print one JSON object instead of text\n"
-		     "  ENCLAVE    an ELF enclave or .sgxs: check that ENCLAVEHASH is its MRENCLAVE\n"
-		     "Exit status: 0 when every check asked for passes, 1 otherwise, 2 on usage.\n");
+	fprintf(out,
+		"usage: softsgx sigstruct [--verify] [--json] FILE.sig [ENCLAVE]\n\n"
+		"Print every field of the SIGSTRUCT in FILE.sig.\n"
+		"  --verify   check it as EINIT does: header constants, EXPONENT, reserved\n"
+		"             bytes, the RSA-3072 signature and Q1/Q2\n"
+		"  --json     print one JSON object instead of text\n"
+		"  ENCLAVE    an ELF enclave or .sgxs: check that ENCLAVEHASH is its MRENCLAVE\n"
+		"Exit status: 0 when every check asked for passes, 1 otherwise, 2 on usage.\n");
 }
 
 static void hex_of(char *out, const void *p, size_t len)
@@ -50,17 +51,22 @@ static void attr_names(char *buf, size_t len, uint64_t f)
 		uint64_t bit;
 		const char *name;
 	} names[] = {
-		{SGX_ATTR_INIT, "INIT"},	   {SGX_ATTR_DEBUG, "DEBUG"},
-		{SGX_ATTR_MODE64BIT, "MODE64BIT"}, {SGX_ATTR_PROVISIONKEY, "PROVISIONKEY"},
-		{SGX_ATTR_EINITTOKENKEY, "EINITTOKENKEY"}, {SGX_ATTR_CET, "CET"},
-		{SGX_ATTR_KSS, "KSS"},		   {SGX_ATTR_AEXNOTIFY, "AEXNOTIFY"},
+	    {SGX_ATTR_INIT, "INIT"},
+	    {SGX_ATTR_DEBUG, "DEBUG"},
+	    {SGX_ATTR_MODE64BIT, "MODE64BIT"},
+	    {SGX_ATTR_PROVISIONKEY, "PROVISIONKEY"},
+	    {SGX_ATTR_EINITTOKENKEY, "EINITTOKENKEY"},
+	    {SGX_ATTR_CET, "CET"},
+	    {SGX_ATTR_KSS, "KSS"},
+	    {SGX_ATTR_AEXNOTIFY, "AEXNOTIFY"},
 	};
 	size_t n = 0;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if ((f & names[i].bit) && n < len)
-			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "|" : "", names[i].name);
+			n +=
+			    (size_t)snprintf(buf + n, len - n, "%s%s", n ? "|" : "", names[i].name);
 }
 
 static void print_check(const char *name, const struct check *c)
@@ -89,8 +95,7 @@ static void print_text(const struct report *r)
 	printf("%-18s %s\n", "mrsigner", h);
 	hex_of(h, s->body.mrenclave, 32);
 	printf("%-18s %s\n", "mrenclave", h);
-	printf("%-18s %u\n%-18s %u\n", "isvprodid", s->body.isv_prod_id, "isvsvn",
-	       s->body.isv_svn);
+	printf("%-18s %u\n%-18s %u\n", "isvprodid", s->body.isv_prod_id, "isvsvn", s->body.isv_svn);
 	hex_of(h, s->body.isv_family_id, 16);
 	printf("%-18s %s\n", "isvfamilyid", h);
 	hex_of(h, s->body.isv_ext_prod_id, 16);
@@ -229,10 +234,10 @@ static int report_sigstruct(const char *path, const char *enclave, bool verify, 
 int cmd_sigstruct(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"verify", no_argument, NULL, 'v'},
-		{"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"verify", no_argument, NULL, 'v'},
+	    {"json", no_argument, NULL, 'j'},
+	    {NULL, 0, NULL, 0},
 	};
 	bool verify = false, json = false;
 	int c;

@@ -9,7 +9,7 @@ struct softsgx_command {
 	const char *summary;
 };
 
-/* The enclave commands: cmd_measure.c, cmd_sign.c, cmd_sigstruct.c, cmd_elf2sgxs.c, cmd_keygen.c. */
+/* The enclave commands (cmd_<name>.c). */
 int cmd_measure(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_sigstruct(int argc, char **argv);

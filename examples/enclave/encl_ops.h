@@ -22,11 +22,11 @@
 #include <stdint.h>
 
 enum encl_op_type {
-	ENCL_OP_PUT_TO_BUFFER = 0, /* encl_buffer[0..7] = value */
-	ENCL_OP_GET_FROM_BUFFER = 1, /* value = encl_buffer[0..7] */
-	ENCL_OP_PUT_TO_ADDRESS = 2, /* *(u64 *)addr = value (addr: any linear address) */
+	ENCL_OP_PUT_TO_BUFFER = 0,    /* encl_buffer[0..7] = value */
+	ENCL_OP_GET_FROM_BUFFER = 1,  /* value = encl_buffer[0..7] */
+	ENCL_OP_PUT_TO_ADDRESS = 2,   /* *(u64 *)addr = value (addr: any linear address) */
 	ENCL_OP_GET_FROM_ADDRESS = 3, /* value = *(u64 *)addr */
-	ENCL_OP_NOP = 4, /* enter and leave */
+	ENCL_OP_NOP = 4,	      /* enter and leave */
 	/* Leave with R12..R15 = ENCL_CLOBBER_R12..R15: the vDSO preserves only RBX and RBP. */
 	ENCL_OP_CLOBBER_CALLEE_SAVED = 5,
 	ENCL_OP_MAX,

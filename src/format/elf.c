@@ -47,19 +47,27 @@ static int check_ident(const Elf64_Ehdr *eh, struct softsgx_err *err)
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG))
 		return softsgx_fail(err, -EINVAL, "ELF header: bad magic (not an ELF file)");
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
-		return softsgx_fail(err, -EINVAL, "ELF header offset %d: class %u, must be ELFCLASS64 "
-				    "(2)", EI_CLASS, eh->e_ident[EI_CLASS]);
+		return softsgx_fail(err, -EINVAL,
+				    "ELF header offset %d: class %u, must be ELFCLASS64 "
+				    "(2)",
+				    EI_CLASS, eh->e_ident[EI_CLASS]);
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
-		return softsgx_fail(err, -EINVAL, "ELF header offset %d: data encoding %u, must be "
-				    "ELFDATA2LSB (1)", EI_DATA, eh->e_ident[EI_DATA]);
+		return softsgx_fail(err, -EINVAL,
+				    "ELF header offset %d: data encoding %u, must be "
+				    "ELFDATA2LSB (1)",
+				    EI_DATA, eh->e_ident[EI_DATA]);
 	if (eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_version != EV_CURRENT)
 		return softsgx_fail(err, -EINVAL, "ELF header: version is not EV_CURRENT (1)");
 	if (eh->e_machine != EM_X86_64)
-		return softsgx_fail(err, -EINVAL, "ELF header offset 18: e_machine %u, must be "
-				    "EM_X86_64 (62)", eh->e_machine);
+		return softsgx_fail(err, -EINVAL,
+				    "ELF header offset 18: e_machine %u, must be "
+				    "EM_X86_64 (62)",
+				    eh->e_machine);
 	if (eh->e_type != ET_DYN && eh->e_type != ET_EXEC)
-		return softsgx_fail(err, -EINVAL, "ELF header offset 16: e_type %u, must be ET_DYN "
-				    "(3, a static PIE) or ET_EXEC (2)", eh->e_type);
+		return softsgx_fail(err, -EINVAL,
+				    "ELF header offset 16: e_type %u, must be ET_DYN "
+				    "(3, a static PIE) or ET_EXEC (2)",
+				    eh->e_type);
 	return 0;
 }
 
@@ -76,25 +84,32 @@ static int check_header(struct elf_enclave *e, struct softsgx_err *err)
 	if (rc)
 		return rc;
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || !eh->e_phnum || eh->e_phnum == PN_XNUM)
-		return softsgx_fail(err, -EINVAL, "ELF header: e_phentsize %u, e_phnum %u: need "
-				    "program headers of %zu bytes", eh->e_phentsize, eh->e_phnum,
-				    sizeof(Elf64_Phdr));
+		return softsgx_fail(err, -EINVAL,
+				    "ELF header: e_phentsize %u, e_phnum %u: need "
+				    "program headers of %zu bytes",
+				    eh->e_phentsize, eh->e_phnum, sizeof(Elf64_Phdr));
 	if (!in_bounds(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), e->len))
-		return softsgx_fail(err, -EINVAL, "truncated program headers: %u at file offset "
-				    "0x%llx end beyond the file (%zu bytes)", eh->e_phnum,
-				    (unsigned long long)eh->e_phoff, e->len);
+		return softsgx_fail(err, -EINVAL,
+				    "truncated program headers: %u at file offset "
+				    "0x%llx end beyond the file (%zu bytes)",
+				    eh->e_phnum, (unsigned long long)eh->e_phoff, e->len);
 	if (!eh->e_shnum || eh->e_shentsize != sizeof(Elf64_Shdr))
-		return softsgx_fail(err, -EINVAL, "ELF header: e_shnum %u, e_shentsize %u: section "
+		return softsgx_fail(err, -EINVAL,
+				    "ELF header: e_shnum %u, e_shentsize %u: section "
 				    "headers of %zu bytes are needed (.tcs and %s are found "
-				    "through them)", eh->e_shnum, eh->e_shentsize, sizeof(Elf64_Shdr),
+				    "through them)",
+				    eh->e_shnum, eh->e_shentsize, sizeof(Elf64_Shdr),
 				    SGX_ELF_NOTE_SECTION);
 	if (!in_bounds(eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr), e->len))
-		return softsgx_fail(err, -EINVAL, "truncated section headers: %u at file offset "
-				    "0x%llx end beyond the file (%zu bytes)", eh->e_shnum,
-				    (unsigned long long)eh->e_shoff, e->len);
+		return softsgx_fail(err, -EINVAL,
+				    "truncated section headers: %u at file offset "
+				    "0x%llx end beyond the file (%zu bytes)",
+				    eh->e_shnum, (unsigned long long)eh->e_shoff, e->len);
 	if (eh->e_shstrndx >= eh->e_shnum)
-		return softsgx_fail(err, -EINVAL, "ELF header: e_shstrndx %u is not a section "
-				    "(e_shnum %u)", eh->e_shstrndx, eh->e_shnum);
+		return softsgx_fail(err, -EINVAL,
+				    "ELF header: e_shstrndx %u is not a section "
+				    "(e_shnum %u)",
+				    eh->e_shstrndx, eh->e_shnum);
 	e->ph = malloc((size_t)eh->e_phnum * sizeof(Elf64_Phdr));
 	e->sh = malloc((size_t)eh->e_shnum * sizeof(Elf64_Shdr));
 	if (!e->ph || !e->sh)
@@ -110,7 +125,8 @@ static const char *section_name(const struct elf_enclave *e, const Elf64_Shdr *s
 	const Elf64_Shdr *strtab = &e->sh[e->eh.e_shstrndx];
 	const char *base = (const char *)e->buf + strtab->sh_offset;
 
-	if (strtab->sh_type != SHT_STRTAB || !in_bounds(strtab->sh_offset, strtab->sh_size, e->len) ||
+	if (strtab->sh_type != SHT_STRTAB ||
+	    !in_bounds(strtab->sh_offset, strtab->sh_size, e->len) ||
 	    s->sh_name >= strtab->sh_size ||
 	    !memchr(base + s->sh_name, '\0', strtab->sh_size - s->sh_name))
 		return NULL;
@@ -123,38 +139,52 @@ static int check_load(struct elf_enclave *e, unsigned int i, struct softsgx_err 
 	const Elf64_Phdr *prev = e->nr_loads ? e->loads[e->nr_loads - 1] : NULL;
 
 	if (p->p_vaddr & (SGX_PAGE_SIZE - 1))
-		return softsgx_fail(err, -EINVAL, "program header %u (PT_LOAD): p_vaddr 0x%llx is not "
-				    "page-aligned", i, (unsigned long long)p->p_vaddr);
+		return softsgx_fail(err, -EINVAL,
+				    "program header %u (PT_LOAD): p_vaddr 0x%llx is not "
+				    "page-aligned",
+				    i, (unsigned long long)p->p_vaddr);
 	if (p->p_filesz > p->p_memsz)
-		return softsgx_fail(err, -EINVAL, "program header %u (PT_LOAD): p_filesz 0x%llx "
-				    "exceeds p_memsz 0x%llx", i, (unsigned long long)p->p_filesz,
+		return softsgx_fail(err, -EINVAL,
+				    "program header %u (PT_LOAD): p_filesz 0x%llx "
+				    "exceeds p_memsz 0x%llx",
+				    i, (unsigned long long)p->p_filesz,
 				    (unsigned long long)p->p_memsz);
 	if (!in_bounds(p->p_offset, p->p_filesz, e->len))
-		return softsgx_fail(err, -EINVAL, "program header %u (PT_LOAD): segment beyond the "
-				    "file: bytes 0x%llx..0x%llx of a %zu-byte file", i,
-				    (unsigned long long)p->p_offset,
+		return softsgx_fail(err, -EINVAL,
+				    "program header %u (PT_LOAD): segment beyond the "
+				    "file: bytes 0x%llx..0x%llx of a %zu-byte file",
+				    i, (unsigned long long)p->p_offset,
 				    (unsigned long long)(p->p_offset + p->p_filesz), e->len);
 	if (!in_bounds(p->p_vaddr, p->p_memsz, SGX_IMAGE_MAX_SIZE))
-		return softsgx_fail(err, -EINVAL, "program header %u (PT_LOAD): 0x%llx + 0x%llx "
-				    "reaches beyond 2^36, the largest enclave", i,
-				    (unsigned long long)p->p_vaddr, (unsigned long long)p->p_memsz);
+		return softsgx_fail(err, -EINVAL,
+				    "program header %u (PT_LOAD): 0x%llx + 0x%llx "
+				    "reaches beyond 2^36, the largest enclave",
+				    i, (unsigned long long)p->p_vaddr,
+				    (unsigned long long)p->p_memsz);
 	if (p->p_flags & ~(uint32_t)(PF_R | PF_W | PF_X))
-		return softsgx_fail(err, -EINVAL, "program header %u (PT_LOAD): p_flags 0x%x has bits "
-				    "other than PF_R/PF_W/PF_X", i, p->p_flags);
+		return softsgx_fail(err, -EINVAL,
+				    "program header %u (PT_LOAD): p_flags 0x%x has bits "
+				    "other than PF_R/PF_W/PF_X",
+				    i, p->p_flags);
 	if ((p->p_flags & PF_W) && !(p->p_flags & PF_R))
-		return softsgx_fail(err, -EINVAL, "program header %u (PT_LOAD): writable but not "
-				    "readable (SGX refuses W without R)", i);
+		return softsgx_fail(err, -EINVAL,
+				    "program header %u (PT_LOAD): writable but not "
+				    "readable (SGX refuses W without R)",
+				    i);
 	if (!p->p_memsz)
 		return 0;
 	if (prev && p->p_vaddr < page_up(prev->p_vaddr + prev->p_memsz))
-		return softsgx_fail(err, -EINVAL, "program header %u (PT_LOAD at 0x%llx) overlaps the "
+		return softsgx_fail(err, -EINVAL,
+				    "program header %u (PT_LOAD at 0x%llx) overlaps the "
 				    "previous segment (0x%llx..0x%llx in pages) or is out of "
-				    "ascending order", i, (unsigned long long)p->p_vaddr,
+				    "ascending order",
+				    i, (unsigned long long)p->p_vaddr,
 				    (unsigned long long)prev->p_vaddr,
 				    (unsigned long long)page_up(prev->p_vaddr + prev->p_memsz));
 	if (e->nr_loads == SGX_ELF_MAX_SEGMENTS)
-		return softsgx_fail(err, -EINVAL, "program header %u: more than %d PT_LOAD segments",
-				    i, SGX_ELF_MAX_SEGMENTS);
+		return softsgx_fail(err, -EINVAL,
+				    "program header %u: more than %d PT_LOAD segments", i,
+				    SGX_ELF_MAX_SEGMENTS);
 	e->loads[e->nr_loads++] = p;
 	return 0;
 }
@@ -179,11 +209,13 @@ static int check_reloc_table(const struct elf_enclave *e, const uint8_t *t, uint
 		uint64_t info = get_le64(t + off + 8);
 
 		if (ELF64_R_TYPE(info) != R_X86_64_NONE)
-			return softsgx_fail(err, -EINVAL, "%s: dynamic relocation of type %llu at "
-					    "0x%llx is left: an enclave is measured as linked, build "
-					    "it so that no relocation remains (docs/elf-enclave.md)",
-					    where, (unsigned long long)ELF64_R_TYPE(info),
-					    (unsigned long long)get_le64(t + off));
+			return softsgx_fail(
+			    err, -EINVAL,
+			    "%s: dynamic relocation of type %llu at "
+			    "0x%llx is left: an enclave is measured as linked, build "
+			    "it so that no relocation remains (docs/elf-enclave.md)",
+			    where, (unsigned long long)ELF64_R_TYPE(info),
+			    (unsigned long long)get_le64(t + off));
 	}
 	(void)e;
 	return 0;
@@ -195,30 +227,35 @@ static int check_dynamic_entry(const struct elf_enclave *e, const Elf64_Dyn *d, 
 	const uint8_t *t;
 
 	if (d->d_tag == DT_NEEDED)
-		return softsgx_fail(err, -EINVAL, "PT_DYNAMIC: DT_NEEDED: the enclave depends on a "
+		return softsgx_fail(err, -EINVAL,
+				    "PT_DYNAMIC: DT_NEEDED: the enclave depends on a "
 				    "shared library, which nothing inside an enclave can load");
 	if ((d->d_tag == DT_RELSZ || d->d_tag == DT_PLTRELSZ || d->d_tag == DT_RELRSZ) &&
 	    d->d_un.d_val)
-		return softsgx_fail(err, -EINVAL, "PT_DYNAMIC: a non-empty relocation table (tag "
-				    "%lld): no relocation may be left", (long long)d->d_tag);
+		return softsgx_fail(err, -EINVAL,
+				    "PT_DYNAMIC: a non-empty relocation table (tag "
+				    "%lld): no relocation may be left",
+				    (long long)d->d_tag);
 	if (d->d_tag != DT_NULL || !relasz)
 		return 0;
 	t = file_bytes_at(e, rela, relasz);
 	if (!t)
-		return softsgx_fail(err, -EINVAL, "PT_DYNAMIC: DT_RELA 0x%llx (size 0x%llx) is not "
-				    "inside a segment's file bytes", (unsigned long long)rela,
-				    (unsigned long long)relasz);
+		return softsgx_fail(err, -EINVAL,
+				    "PT_DYNAMIC: DT_RELA 0x%llx (size 0x%llx) is not "
+				    "inside a segment's file bytes",
+				    (unsigned long long)rela, (unsigned long long)relasz);
 	return check_reloc_table(e, t, relasz, sizeof(Elf64_Rela), "PT_DYNAMIC DT_RELA", err);
 }
 
-static int check_dynamic(const struct elf_enclave *e, const Elf64_Phdr *p,
-			 struct softsgx_err *err)
+static int check_dynamic(const struct elf_enclave *e, const Elf64_Phdr *p, struct softsgx_err *err)
 {
 	uint64_t rela = 0, relasz = 0;
 
 	if (!in_bounds(p->p_offset, p->p_filesz, e->len))
-		return softsgx_fail(err, -EINVAL, "PT_DYNAMIC at file offset 0x%llx lies beyond the "
-				    "file", (unsigned long long)p->p_offset);
+		return softsgx_fail(err, -EINVAL,
+				    "PT_DYNAMIC at file offset 0x%llx lies beyond the "
+				    "file",
+				    (unsigned long long)p->p_offset);
 	for (uint64_t off = 0; off + sizeof(Elf64_Dyn) <= p->p_filesz; off += sizeof(Elf64_Dyn)) {
 		Elf64_Dyn d;
 		int rc;
@@ -245,12 +282,16 @@ static int check_program_headers(struct elf_enclave *e, struct softsgx_err *err)
 			rc = check_load(e, i, err);
 			break;
 		case PT_INTERP:
-			rc = softsgx_fail(err, -EINVAL, "program header %u: PT_INTERP: the enclave "
-					  "asks for a dynamic loader; link it -static-pie", i);
+			rc = softsgx_fail(err, -EINVAL,
+					  "program header %u: PT_INTERP: the enclave "
+					  "asks for a dynamic loader; link it -static-pie",
+					  i);
 			break;
 		case PT_TLS:
-			rc = softsgx_fail(err, -EINVAL, "program header %u: PT_TLS is not supported "
-					  "(nothing sets up TLS in an enclave; use OFSBASE)", i);
+			rc = softsgx_fail(err, -EINVAL,
+					  "program header %u: PT_TLS is not supported "
+					  "(nothing sets up TLS in an enclave; use OFSBASE)",
+					  i);
 			break;
 		}
 	}
@@ -274,8 +315,10 @@ static int check_reloc_section(const struct elf_enclave *e, unsigned int i, cons
 		return 0; /* static relocation records (--emit-relocs): never applied at load */
 	snprintf(where, sizeof(where), "section %u (%s)", i, name);
 	if (s->sh_type == SHT_RELR && s->sh_size)
-		return softsgx_fail(err, -EINVAL, "%s: packed relative relocations (SHT_RELR) are "
-				    "left: no relocation may remain", where);
+		return softsgx_fail(err, -EINVAL,
+				    "%s: packed relative relocations (SHT_RELR) are "
+				    "left: no relocation may remain",
+				    where);
 	if (s->sh_type == SHT_RELR)
 		return 0;
 	return check_reloc_table(e, e->buf + s->sh_offset, s->sh_size, entsize, where, err);
@@ -288,12 +331,16 @@ static int check_section(struct elf_enclave *e, unsigned int i, const Elf64_Shdr
 	const char *name = section_name(e, s);
 
 	if (!name)
-		return softsgx_fail(err, -EINVAL, "section %u: name offset %u is not inside a valid "
-				    ".shstrtab (section %u)", i, s->sh_name, e->eh.e_shstrndx);
+		return softsgx_fail(err, -EINVAL,
+				    "section %u: name offset %u is not inside a valid "
+				    ".shstrtab (section %u)",
+				    i, s->sh_name, e->eh.e_shstrndx);
 	if (s->sh_type != SHT_NOBITS && s->sh_type != SHT_NULL &&
 	    !in_bounds(s->sh_offset, s->sh_size, e->len))
-		return softsgx_fail(err, -EINVAL, "section %u (%s): bytes 0x%llx..0x%llx lie beyond "
-				    "the %zu-byte file", i, name, (unsigned long long)s->sh_offset,
+		return softsgx_fail(err, -EINVAL,
+				    "section %u (%s): bytes 0x%llx..0x%llx lie beyond "
+				    "the %zu-byte file",
+				    i, name, (unsigned long long)s->sh_offset,
 				    (unsigned long long)(s->sh_offset + s->sh_size), e->len);
 	if (!strcmp(name, SGX_ELF_TCS_SECTION)) {
 		if (e->tcs)
@@ -305,8 +352,10 @@ static int check_section(struct elf_enclave *e, unsigned int i, const Elf64_Shdr
 			return softsgx_fail(err, -EINVAL, "section %u: a second %s section", i,
 					    name);
 		if (s->sh_type != SHT_NOTE)
-			return softsgx_fail(err, -EINVAL, "section %u (%s): type %u, must be "
-					    "SHT_NOTE (7)", i, name, s->sh_type);
+			return softsgx_fail(err, -EINVAL,
+					    "section %u (%s): type %u, must be "
+					    "SHT_NOTE (7)",
+					    i, name, s->sh_type);
 		*note = s;
 	}
 	if (s->sh_type == SHT_REL || s->sh_type == SHT_RELA || s->sh_type == SHT_RELR)
@@ -319,20 +368,27 @@ static int check_tcs_section(const struct elf_enclave *e, struct softsgx_err *er
 	const Elf64_Shdr *s = e->tcs;
 
 	if (!s)
-		return softsgx_fail(err, -EINVAL, "no %s section: an enclave needs at least one TCS "
-				    "page (docs/elf-enclave.md)", SGX_ELF_TCS_SECTION);
+		return softsgx_fail(err, -EINVAL,
+				    "no %s section: an enclave needs at least one TCS "
+				    "page (docs/elf-enclave.md)",
+				    SGX_ELF_TCS_SECTION);
 	if (s->sh_type != SHT_PROGBITS || !(s->sh_flags & SHF_ALLOC))
-		return softsgx_fail(err, -EINVAL, "section %s: must be allocated SHT_PROGBITS (type "
-				    "%u, flags 0x%llx)", SGX_ELF_TCS_SECTION, s->sh_type,
+		return softsgx_fail(err, -EINVAL,
+				    "section %s: must be allocated SHT_PROGBITS (type "
+				    "%u, flags 0x%llx)",
+				    SGX_ELF_TCS_SECTION, s->sh_type,
 				    (unsigned long long)s->sh_flags);
 	if ((s->sh_addr & (SGX_PAGE_SIZE - 1)) || !s->sh_size || (s->sh_size & (SGX_PAGE_SIZE - 1)))
-		return softsgx_fail(err, -EINVAL, "section %s: address 0x%llx, size 0x%llx: must be "
-				    "page-aligned whole pages, at least one", SGX_ELF_TCS_SECTION,
-				    (unsigned long long)s->sh_addr, (unsigned long long)s->sh_size);
+		return softsgx_fail(err, -EINVAL,
+				    "section %s: address 0x%llx, size 0x%llx: must be "
+				    "page-aligned whole pages, at least one",
+				    SGX_ELF_TCS_SECTION, (unsigned long long)s->sh_addr,
+				    (unsigned long long)s->sh_size);
 	if (file_bytes_at(e, s->sh_addr, s->sh_size) != e->buf + s->sh_offset)
-		return softsgx_fail(err, -EINVAL, "section %s (0x%llx..0x%llx) is not inside the file "
-				    "bytes of one PT_LOAD segment", SGX_ELF_TCS_SECTION,
-				    (unsigned long long)s->sh_addr,
+		return softsgx_fail(err, -EINVAL,
+				    "section %s (0x%llx..0x%llx) is not inside the file "
+				    "bytes of one PT_LOAD segment",
+				    SGX_ELF_TCS_SECTION, (unsigned long long)s->sh_addr,
 				    (unsigned long long)(s->sh_addr + s->sh_size));
 	return 0;
 }
@@ -355,25 +411,32 @@ static int read_note(struct elf_enclave *e, const Elf64_Shdr *s, struct softsgx_
 		descsz = get_le32(p + off + 4);
 		type = get_le32(p + off + 8);
 		desc = off + 12 + ((namesz + 3ull) & ~3ull);
-		if (!in_bounds(off + 12, namesz, s->sh_size) || !in_bounds(desc, descsz, s->sh_size))
-			return softsgx_fail(err, -EINVAL, "%s offset %llu: note (namesz %u, descsz "
-					    "%u) runs beyond the section", SGX_ELF_NOTE_SECTION,
-					    (unsigned long long)off, namesz, descsz);
+		if (!in_bounds(off + 12, namesz, s->sh_size) ||
+		    !in_bounds(desc, descsz, s->sh_size))
+			return softsgx_fail(err, -EINVAL,
+					    "%s offset %llu: note (namesz %u, descsz "
+					    "%u) runs beyond the section",
+					    SGX_ELF_NOTE_SECTION, (unsigned long long)off, namesz,
+					    descsz);
 		if (namesz == sizeof(SGX_ELF_NOTE_NAME) &&
 		    !memcmp(p + off + 12, SGX_ELF_NOTE_NAME, sizeof(SGX_ELF_NOTE_NAME))) {
 			if (type != NT_SOFTSGX_ENCLAVE)
-				return softsgx_fail(err, -EINVAL, "%s offset %llu: unknown softsgx "
-						    "note type %u", SGX_ELF_NOTE_SECTION,
-						    (unsigned long long)off, type);
+				return softsgx_fail(err, -EINVAL,
+						    "%s offset %llu: unknown softsgx "
+						    "note type %u",
+						    SGX_ELF_NOTE_SECTION, (unsigned long long)off,
+						    type);
 			if (found)
-				return softsgx_fail(err, -EINVAL, "%s offset %llu: a second softsgx "
-						    "note", SGX_ELF_NOTE_SECTION,
-						    (unsigned long long)off);
+				return softsgx_fail(err, -EINVAL,
+						    "%s offset %llu: a second softsgx "
+						    "note",
+						    SGX_ELF_NOTE_SECTION, (unsigned long long)off);
 			if (descsz != sizeof(e->note))
-				return softsgx_fail(err, -EINVAL, "%s offset %llu: descriptor of %u "
-						    "bytes, version 1 has %zu", SGX_ELF_NOTE_SECTION,
-						    (unsigned long long)off, descsz,
-						    sizeof(e->note));
+				return softsgx_fail(err, -EINVAL,
+						    "%s offset %llu: descriptor of %u "
+						    "bytes, version 1 has %zu",
+						    SGX_ELF_NOTE_SECTION, (unsigned long long)off,
+						    descsz, sizeof(e->note));
 			memcpy(&e->note, p + desc, sizeof(e->note));
 			found = true;
 		}
@@ -393,24 +456,34 @@ static int check_note_secs(const struct sgx_elf_note *n, struct softsgx_err *err
 		return softsgx_fail(err, -EINVAL, "note: SSAFRAMESIZE %u pages, must be 1..%d",
 				    n->ssa_frame_size, SGX_ELF_MAX_SSA_FRAME_SIZE);
 	if (!n->nssa)
-		return softsgx_fail(err, -EINVAL, "note: NSSA is 0, a TCS needs at least one SSA "
+		return softsgx_fail(err, -EINVAL,
+				    "note: NSSA is 0, a TCS needs at least one SSA "
 				    "frame");
 	if (n->miscselect & SGX_MISC_RESERVED_MASK)
-		return softsgx_fail(err, -EINVAL, "note: MISCSELECT 0x%x sets reserved bits (only "
-				    "EXINFO, bit 0, exists)", n->miscselect);
+		return softsgx_fail(err, -EINVAL,
+				    "note: MISCSELECT 0x%x sets reserved bits (only "
+				    "EXINFO, bit 0, exists)",
+				    n->miscselect);
 	if (n->attributes.flags & (SGX_ATTR_RESERVED_MASK | SGX_ATTR_INIT))
-		return softsgx_fail(err, -EINVAL, "note: ATTRIBUTES.FLAGS 0x%llx sets INIT or "
-				    "reserved bits", (unsigned long long)n->attributes.flags);
+		return softsgx_fail(err, -EINVAL,
+				    "note: ATTRIBUTES.FLAGS 0x%llx sets INIT or "
+				    "reserved bits",
+				    (unsigned long long)n->attributes.flags);
 	if (!(n->attributes.flags & SGX_ATTR_MODE64BIT))
-		return softsgx_fail(err, -EINVAL, "note: ATTRIBUTES.FLAGS 0x%llx lacks MODE64BIT: "
+		return softsgx_fail(err, -EINVAL,
+				    "note: ATTRIBUTES.FLAGS 0x%llx lacks MODE64BIT: "
 				    "an x86-64 ELF enclave runs in 64-bit mode",
 				    (unsigned long long)n->attributes.flags);
 	if ((xfrm & SGX_XFRM_LEGACY) != SGX_XFRM_LEGACY)
-		return softsgx_fail(err, -EINVAL, "note: ATTRIBUTES.XFRM 0x%llx lacks x87 and SSE "
-				    "(0x3)", (unsigned long long)xfrm);
+		return softsgx_fail(err, -EINVAL,
+				    "note: ATTRIBUTES.XFRM 0x%llx lacks x87 and SSE "
+				    "(0x3)",
+				    (unsigned long long)xfrm);
 	if ((xfrm & SGX_XFRM_MPX) && (xfrm & SGX_XFRM_MPX) != SGX_XFRM_MPX)
-		return softsgx_fail(err, -EINVAL, "note: ATTRIBUTES.XFRM 0x%llx sets only one of "
-				    "BNDREGS and BNDCSR", (unsigned long long)xfrm);
+		return softsgx_fail(err, -EINVAL,
+				    "note: ATTRIBUTES.XFRM 0x%llx sets only one of "
+				    "BNDREGS and BNDCSR",
+				    (unsigned long long)xfrm);
 	return 0;
 }
 
@@ -441,8 +514,7 @@ static int check_note(const struct elf_enclave *e, struct softsgx_err *err)
 }
 
 /* SECS.SIZE, once the segments and the heap are known not to overlap. */
-static int layout(struct elf_enclave *e, uint64_t *size, size_t *nr_pages,
-		  struct softsgx_err *err)
+static int layout(struct elf_enclave *e, uint64_t *size, size_t *nr_pages, struct softsgx_err *err)
 {
 	const Elf64_Phdr *last = e->loads[e->nr_loads - 1];
 	uint64_t seg_end = page_up(last->p_vaddr + last->p_memsz), pages = 0;
@@ -452,8 +524,10 @@ static int layout(struct elf_enclave *e, uint64_t *size, size_t *nr_pages,
 		pages += page_up(e->loads[i]->p_memsz) / SGX_PAGE_SIZE;
 	pages += e->note.heap_size / SGX_PAGE_SIZE;
 	if (e->note.heap_size && e->note.heap_offset < seg_end)
-		return softsgx_fail(err, -EINVAL, "note: the heap at 0x%llx overlaps the segments, "
-				    "which end at 0x%llx", (unsigned long long)e->note.heap_offset,
+		return softsgx_fail(err, -EINVAL,
+				    "note: the heap at 0x%llx overlaps the segments, "
+				    "which end at 0x%llx",
+				    (unsigned long long)e->note.heap_offset,
 				    (unsigned long long)seg_end);
 	e->end = e->note.heap_size ? e->note.heap_offset + e->note.heap_size : seg_end;
 	if (pages > SGX_IMAGE_MAX_PAGES)
@@ -471,9 +545,10 @@ static int layout(struct elf_enclave *e, uint64_t *size, size_t *nr_pages,
 		return softsgx_fail(err, -EINVAL, "note: enclave size 0x%llx is %s",
 				    (unsigned long long)*size, why);
 	if (*size < e->end)
-		return softsgx_fail(err, -EINVAL, "note: enclave size 0x%llx does not cover the "
-				    "image, which ends at 0x%llx", (unsigned long long)*size,
-				    (unsigned long long)e->end);
+		return softsgx_fail(err, -EINVAL,
+				    "note: enclave size 0x%llx does not cover the "
+				    "image, which ends at 0x%llx",
+				    (unsigned long long)*size, (unsigned long long)e->end);
 	return 0;
 }
 
@@ -507,9 +582,9 @@ static void fill_pages(const struct elf_enclave *e, struct sgx_image *img)
 	for (uint64_t off = 0; off < e->note.heap_size; off += SGX_PAGE_SIZE, n++) {
 		img->pages[n].offset = e->note.heap_offset + off;
 		img->pages[n].secinfo_flags =
-			SGX_SECINFO_TYPE(SGX_PT_REG) | SGX_SECINFO_R | SGX_SECINFO_W;
+		    SGX_SECINFO_TYPE(SGX_PT_REG) | SGX_SECINFO_R | SGX_SECINFO_W;
 		img->pages[n].measured =
-			e->note.flags & SGX_ELF_NOTE_HEAP_UNMEASURED ? 0 : SGX_ALL_CHUNKS;
+		    e->note.flags & SGX_ELF_NOTE_HEAP_UNMEASURED ? 0 : SGX_ALL_CHUNKS;
 	}
 }
 
@@ -519,8 +594,9 @@ static bool pages_have(const struct sgx_image *img, uint64_t off, uint64_t len, 
 	for (uint64_t o = off; o - off < len; o += SGX_PAGE_SIZE) {
 		const struct sgx_image_page *p = sgx_image_find_page(img, o);
 
-		if (!p || (p->secinfo_flags & SGX_SECINFO_PAGE_TYPE_MASK) !=
-				  SGX_SECINFO_TYPE(SGX_PT_REG) ||
+		if (!p ||
+		    (p->secinfo_flags & SGX_SECINFO_PAGE_TYPE_MASK) !=
+			SGX_SECINFO_TYPE(SGX_PT_REG) ||
 		    (p->secinfo_flags & perm) != perm)
 			return false;
 	}
@@ -531,23 +607,32 @@ static int check_tcs_fields(const struct sgx_tcs *t, uint64_t at, const struct s
 			    uint64_t size, struct softsgx_err *err)
 {
 	if (t->state || t->ssa_index || t->exit_addr)
-		return softsgx_fail(err, -EINVAL, "TCS at 0x%llx: STATE, CSSA and AEP must be zero "
-				    "(the CPU owns them)", (unsigned long long)at);
+		return softsgx_fail(err, -EINVAL,
+				    "TCS at 0x%llx: STATE, CSSA and AEP must be zero "
+				    "(the CPU owns them)",
+				    (unsigned long long)at);
 	if (t->flags & ~SGX_TCS_DBGOPTIN)
-		return softsgx_fail(err, -EINVAL, "TCS at 0x%llx: FLAGS 0x%llx has bits other than "
-				    "DBGOPTIN", (unsigned long long)at, (unsigned long long)t->flags);
+		return softsgx_fail(err, -EINVAL,
+				    "TCS at 0x%llx: FLAGS 0x%llx has bits other than "
+				    "DBGOPTIN",
+				    (unsigned long long)at, (unsigned long long)t->flags);
 	if (t->nr_ssa_frames != n->nssa)
-		return softsgx_fail(err, -EINVAL, "TCS at 0x%llx: NSSA %u differs from the note's "
-				    "NSSA %u", (unsigned long long)at, t->nr_ssa_frames, n->nssa);
+		return softsgx_fail(err, -EINVAL,
+				    "TCS at 0x%llx: NSSA %u differs from the note's "
+				    "NSSA %u",
+				    (unsigned long long)at, t->nr_ssa_frames, n->nssa);
 	if ((t->fs_offset | t->gs_offset) & (SGX_PAGE_SIZE - 1) || t->fs_offset >= size ||
 	    t->gs_offset >= size)
-		return softsgx_fail(err, -EINVAL, "TCS at 0x%llx: OFSBASE 0x%llx / OGSBASE 0x%llx "
+		return softsgx_fail(err, -EINVAL,
+				    "TCS at 0x%llx: OFSBASE 0x%llx / OGSBASE 0x%llx "
 				    "must be page-aligned offsets inside the enclave",
 				    (unsigned long long)at, (unsigned long long)t->fs_offset,
 				    (unsigned long long)t->gs_offset);
 	if (!all_zero(t->reserved, sizeof(t->reserved)))
-		return softsgx_fail(err, -EINVAL, "TCS at 0x%llx: reserved bytes 72..4095 are not "
-				    "zero", (unsigned long long)at);
+		return softsgx_fail(err, -EINVAL,
+				    "TCS at 0x%llx: reserved bytes 72..4095 are not "
+				    "zero",
+				    (unsigned long long)at);
 	return 0;
 }
 
@@ -565,16 +650,20 @@ static int check_tcs(const struct sgx_image *img, const struct sgx_image_page *p
 		return rc;
 	if ((t.ssa_offset & (SGX_PAGE_SIZE - 1)) || !in_bounds(t.ssa_offset, ssa_len, img->size) ||
 	    !pages_have(img, t.ssa_offset, ssa_len, SGX_SECINFO_R | SGX_SECINFO_W))
-		return softsgx_fail(err, -EINVAL, "TCS at 0x%llx: OSSA 0x%llx: the %u SSA frames of "
-				    "%u pages there must be page-aligned R+W REG pages of the image",
-				    (unsigned long long)pg->offset,
-				    (unsigned long long)t.ssa_offset, n->nssa, n->ssa_frame_size);
+		return softsgx_fail(
+		    err, -EINVAL,
+		    "TCS at 0x%llx: OSSA 0x%llx: the %u SSA frames of "
+		    "%u pages there must be page-aligned R+W REG pages of the image",
+		    (unsigned long long)pg->offset, (unsigned long long)t.ssa_offset, n->nssa,
+		    n->ssa_frame_size);
 	entry = t.entry_offset < img->size ? sgx_image_find_page(img, t.entry_offset) : NULL;
-	if (!entry || (entry->secinfo_flags & SGX_SECINFO_PAGE_TYPE_MASK) !=
-			      SGX_SECINFO_TYPE(SGX_PT_REG) ||
+	if (!entry ||
+	    (entry->secinfo_flags & SGX_SECINFO_PAGE_TYPE_MASK) != SGX_SECINFO_TYPE(SGX_PT_REG) ||
 	    !(entry->secinfo_flags & SGX_SECINFO_X))
-		return softsgx_fail(err, -EINVAL, "TCS at 0x%llx: OENTRY 0x%llx is not in an "
-				    "executable page of the image", (unsigned long long)pg->offset,
+		return softsgx_fail(err, -EINVAL,
+				    "TCS at 0x%llx: OENTRY 0x%llx is not in an "
+				    "executable page of the image",
+				    (unsigned long long)pg->offset,
 				    (unsigned long long)t.entry_offset);
 	return 0;
 }
@@ -619,8 +708,10 @@ static int parse(struct elf_enclave *e, struct sgx_image *img, struct softsgx_er
 	if (!rc)
 		rc = check_tcs_section(e, err);
 	if (!rc && !note)
-		rc = softsgx_fail(err, -EINVAL, "no %s section: the loader's parameters are missing "
-				  "(docs/elf-enclave.md)", SGX_ELF_NOTE_SECTION);
+		rc = softsgx_fail(err, -EINVAL,
+				  "no %s section: the loader's parameters are missing "
+				  "(docs/elf-enclave.md)",
+				  SGX_ELF_NOTE_SECTION);
 	if (!rc)
 		rc = read_note(e, note, err);
 	if (!rc)

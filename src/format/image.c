@@ -32,8 +32,10 @@ void sgx_image_free(struct sgx_image *img)
 int sgx_image_alloc(struct sgx_image *img, size_t nr, struct softsgx_err *err)
 {
 	if (nr > SGX_IMAGE_MAX_PAGES)
-		return softsgx_fail(err, -EFBIG, "%zu pages: more than the %llu pages (%llu MiB) "
-				    "an image may hold", nr, SGX_IMAGE_MAX_PAGES,
+		return softsgx_fail(err, -EFBIG,
+				    "%zu pages: more than the %llu pages (%llu MiB) "
+				    "an image may hold",
+				    nr, SGX_IMAGE_MAX_PAGES,
 				    SGX_IMAGE_MAX_PAGES * SGX_PAGE_SIZE >> 20);
 	img->pages = calloc(nr ? nr : 1, sizeof(*img->pages));
 	/* calloc: large blocks come zeroed from mmap, untouched until written or hashed. */
@@ -176,8 +178,9 @@ static int read_file(const char *path, uint8_t **buf, size_t *len, struct softsg
 		ssize_t n = read(fd, *buf + done, (size_t)st.st_size - done);
 
 		if (n <= 0) {
-			int rc = softsgx_fail(err, n ? -errno : -EIO, "read failed after %zu bytes: %s",
-					      done, n ? strerror(errno) : "file shrank");
+			int rc =
+			    softsgx_fail(err, n ? -errno : -EIO, "read failed after %zu bytes: %s",
+					 done, n ? strerror(errno) : "file shrank");
 			free(*buf);
 			close(fd);
 			return rc;

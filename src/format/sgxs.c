@@ -19,10 +19,10 @@ struct sgxs_walk {
 	size_t len;
 	struct sgx_image *img; /* NULL in the validating pass */
 	bool have_ecreate;
-	uint64_t size; /* SECS.SIZE from ECREATE */
-	size_t nr_pages; /* pages seen so far */
+	uint64_t size;	      /* SECS.SIZE from ECREATE */
+	size_t nr_pages;      /* pages seen so far */
 	uint64_t page_offset; /* the current (last EADDed) page */
-	int last_chunk; /* last chunk EEXTENDed in the current page, -1 if none */
+	int last_chunk;	      /* last chunk EEXTENDed in the current page, -1 if none */
 	uint16_t measured;
 };
 
@@ -51,14 +51,20 @@ static int walk_ecreate(struct sgxs_walk *w, size_t off, struct softsgx_err *err
 	const char *why = sgx_image_size_problem(size);
 
 	if (w->have_ecreate)
-		return softsgx_fail(err, -EINVAL, "offset %zu: a second ECREATE record (a stream "
-				    "has exactly one, first)", off);
+		return softsgx_fail(err, -EINVAL,
+				    "offset %zu: a second ECREATE record (a stream "
+				    "has exactly one, first)",
+				    off);
 	if (!all_zero(rec + 20, SGX_MEASURE_RECORD_SIZE - 20))
-		return softsgx_fail(err, -EINVAL, "offset %zu: ECREATE record has non-zero "
-				    "reserved bytes (20..63)", off);
+		return softsgx_fail(err, -EINVAL,
+				    "offset %zu: ECREATE record has non-zero "
+				    "reserved bytes (20..63)",
+				    off);
 	if (!ssa)
-		return softsgx_fail(err, -EINVAL, "offset %zu: ECREATE SSAFRAMESIZE is 0, must be "
-				    "at least 1 page", off);
+		return softsgx_fail(err, -EINVAL,
+				    "offset %zu: ECREATE SSAFRAMESIZE is 0, must be "
+				    "at least 1 page",
+				    off);
 	if (why)
 		return softsgx_fail(err, -EINVAL, "offset %zu: ECREATE SIZE 0x%llx is %s", off,
 				    (unsigned long long)size, why);
@@ -84,24 +90,32 @@ static int walk_eadd(struct sgxs_walk *w, size_t off, struct softsgx_err *err)
 	const char *why = sgx_image_flags_problem(flags);
 
 	if (!all_zero(rec + 24, SGX_MEASURE_RECORD_SIZE - 24))
-		return softsgx_fail(err, -EINVAL, "offset %zu: EADD record has non-zero reserved "
-				    "bytes (24..63)", off);
+		return softsgx_fail(err, -EINVAL,
+				    "offset %zu: EADD record has non-zero reserved "
+				    "bytes (24..63)",
+				    off);
 	if (offset & (SGX_PAGE_SIZE - 1))
-		return softsgx_fail(err, -EINVAL, "offset %zu: EADD page offset 0x%llx is not "
-				    "page-aligned", off, (unsigned long long)offset);
+		return softsgx_fail(err, -EINVAL,
+				    "offset %zu: EADD page offset 0x%llx is not "
+				    "page-aligned",
+				    off, (unsigned long long)offset);
 	if (offset >= w->size)
-		return softsgx_fail(err, -EINVAL, "offset %zu: EADD page offset 0x%llx is beyond "
-				    "SECS.SIZE 0x%llx", off, (unsigned long long)offset,
-				    (unsigned long long)w->size);
+		return softsgx_fail(err, -EINVAL,
+				    "offset %zu: EADD page offset 0x%llx is beyond "
+				    "SECS.SIZE 0x%llx",
+				    off, (unsigned long long)offset, (unsigned long long)w->size);
 	if (w->nr_pages && offset <= w->page_offset)
-		return softsgx_fail(err, -EINVAL, "offset %zu: EADD page offset 0x%llx does not "
-				    "follow the previous page 0x%llx (offsets must strictly increase)",
-				    off, (unsigned long long)offset,
-				    (unsigned long long)w->page_offset);
+		return softsgx_fail(
+		    err, -EINVAL,
+		    "offset %zu: EADD page offset 0x%llx does not "
+		    "follow the previous page 0x%llx (offsets must strictly increase)",
+		    off, (unsigned long long)offset, (unsigned long long)w->page_offset);
 	if (why)
-		return softsgx_fail(err, -EINVAL, "offset %zu: EADD of page 0x%llx: SECINFO.FLAGS "
-				    "0x%llx: %s", off, (unsigned long long)offset,
-				    (unsigned long long)flags, why);
+		return softsgx_fail(err, -EINVAL,
+				    "offset %zu: EADD of page 0x%llx: SECINFO.FLAGS "
+				    "0x%llx: %s",
+				    off, (unsigned long long)offset, (unsigned long long)flags,
+				    why);
 	if (w->nr_pages >= SGX_IMAGE_MAX_PAGES)
 		return softsgx_fail(err, -EFBIG, "offset %zu: more than %llu pages", off,
 				    SGX_IMAGE_MAX_PAGES);
@@ -124,32 +138,44 @@ static int walk_eextend(struct sgxs_walk *w, size_t off, struct softsgx_err *err
 	int chunk = (int)((offset & (SGX_PAGE_SIZE - 1)) / SGX_EEXTEND_CHUNK);
 
 	if (w->len - off < EEXTEND_RECORD)
-		return softsgx_fail(err, -EINVAL, "offset %zu: truncated EEXTEND record: %zu of %d "
-				    "bytes (64-byte header and 256 data bytes)", off, w->len - off,
-				    EEXTEND_RECORD);
+		return softsgx_fail(err, -EINVAL,
+				    "offset %zu: truncated EEXTEND record: %zu of %d "
+				    "bytes (64-byte header and 256 data bytes)",
+				    off, w->len - off, EEXTEND_RECORD);
 	if (!all_zero(rec + 16, SGX_MEASURE_RECORD_SIZE - 16))
-		return softsgx_fail(err, -EINVAL, "offset %zu: EEXTEND record has non-zero reserved "
-				    "bytes (16..63)", off);
+		return softsgx_fail(err, -EINVAL,
+				    "offset %zu: EEXTEND record has non-zero reserved "
+				    "bytes (16..63)",
+				    off);
 	if (offset & (SGX_EEXTEND_CHUNK - 1))
-		return softsgx_fail(err, -EINVAL, "offset %zu: EEXTEND offset 0x%llx is not "
-				    "256-byte aligned", off, (unsigned long long)offset);
+		return softsgx_fail(err, -EINVAL,
+				    "offset %zu: EEXTEND offset 0x%llx is not "
+				    "256-byte aligned",
+				    off, (unsigned long long)offset);
 	if (!w->nr_pages || (offset & ~(uint64_t)(SGX_PAGE_SIZE - 1)) != w->page_offset) {
 		if (!w->nr_pages)
-			return softsgx_fail(err, -EINVAL, "offset %zu: EEXTEND of 0x%llx before "
-					    "any EADD", off, (unsigned long long)offset);
-		return softsgx_fail(err, -EINVAL, "offset %zu: EEXTEND of 0x%llx is outside the "
-				    "page EADDed last (0x%llx)", off, (unsigned long long)offset,
+			return softsgx_fail(err, -EINVAL,
+					    "offset %zu: EEXTEND of 0x%llx before "
+					    "any EADD",
+					    off, (unsigned long long)offset);
+		return softsgx_fail(err, -EINVAL,
+				    "offset %zu: EEXTEND of 0x%llx is outside the "
+				    "page EADDed last (0x%llx)",
+				    off, (unsigned long long)offset,
 				    (unsigned long long)w->page_offset);
 	}
 	if (w->measured & (1u << chunk))
-		return softsgx_fail(err, -EINVAL, "offset %zu: duplicate EEXTEND of 0x%llx (that "
-				    "chunk is already measured)", off, (unsigned long long)offset);
+		return softsgx_fail(err, -EINVAL,
+				    "offset %zu: duplicate EEXTEND of 0x%llx (that "
+				    "chunk is already measured)",
+				    off, (unsigned long long)offset);
 	if (chunk < w->last_chunk)
-		return softsgx_fail(err, -EINVAL, "offset %zu: EEXTEND of 0x%llx after 0x%llx "
-				    "(chunks of a page must be in increasing order)", off,
-				    (unsigned long long)offset,
-				    (unsigned long long)(w->page_offset +
-							 (uint64_t)w->last_chunk * SGX_EEXTEND_CHUNK));
+		return softsgx_fail(err, -EINVAL,
+				    "offset %zu: EEXTEND of 0x%llx after 0x%llx "
+				    "(chunks of a page must be in increasing order)",
+				    off, (unsigned long long)offset,
+				    (unsigned long long)(w->page_offset + (uint64_t)w->last_chunk *
+									      SGX_EEXTEND_CHUNK));
 	if (w->img)
 		memcpy(w->img->pages[w->nr_pages - 1].data + chunk * SGX_EEXTEND_CHUNK,
 		       rec + SGX_MEASURE_RECORD_SIZE, SGX_EEXTEND_CHUNK);
@@ -164,9 +190,11 @@ static int walk_record(struct sgxs_walk *w, size_t off, struct softsgx_err *err)
 	const char *name = tag_name(tag);
 
 	if (!w->have_ecreate && tag != SGX_MEASURE_TAG_ECREATE)
-		return softsgx_fail(err, -EINVAL, "offset %zu: the stream must start with an ECREATE "
-				    "record, found %s%s0x%016llx", off, name ? name : "",
-				    name ? " " : "tag ", (unsigned long long)tag);
+		return softsgx_fail(err, -EINVAL,
+				    "offset %zu: the stream must start with an ECREATE "
+				    "record, found %s%s0x%016llx",
+				    off, name ? name : "", name ? " " : "tag ",
+				    (unsigned long long)tag);
 	switch (tag) {
 	case SGX_MEASURE_TAG_ECREATE:
 		return walk_ecreate(w, off, err);
@@ -176,9 +204,12 @@ static int walk_record(struct sgxs_walk *w, size_t off, struct softsgx_err *err)
 		return walk_eextend(w, off, err);
 	case SGX_MEASURE_TAG_UNSIZED:
 	case SGX_MEASURE_TAG_UNMEASRD:
-		return softsgx_fail(err, -ENOTSUP, "offset %zu: ESGXS %s record: enhanced .sgxs "
-				    "streams are not supported, only canonical ECREATE/EADD/EEXTEND "
-				    "streams (whose SHA-256 is MRENCLAVE)", off, name);
+		return softsgx_fail(
+		    err, -ENOTSUP,
+		    "offset %zu: ESGXS %s record: enhanced .sgxs "
+		    "streams are not supported, only canonical ECREATE/EADD/EEXTEND "
+		    "streams (whose SHA-256 is MRENCLAVE)",
+		    off, name);
 	}
 	return softsgx_fail(err, -EINVAL, "offset %zu: unknown record tag 0x%016llx", off,
 			    (unsigned long long)tag);
@@ -195,8 +226,10 @@ static int walk(struct sgxs_walk *w, struct softsgx_err *err)
 		int rc;
 
 		if (w->len - off < SGX_MEASURE_RECORD_SIZE)
-			return softsgx_fail(err, -EINVAL, "offset %zu: truncated record: %zu of 64 "
-					    "bytes", off, w->len - off);
+			return softsgx_fail(err, -EINVAL,
+					    "offset %zu: truncated record: %zu of 64 "
+					    "bytes",
+					    off, w->len - off);
 		tag = get_le64(w->buf + off);
 		rc = walk_record(w, off, err);
 		if (rc)
@@ -240,14 +273,16 @@ static int check_image(const struct sgx_image *img, struct softsgx_err *err)
 		const struct sgx_image_page *p = &img->pages[i];
 
 		if ((p->offset & (SGX_PAGE_SIZE - 1)) || p->offset >= img->size)
-			return softsgx_fail(err, -EINVAL, "page %zu: offset 0x%llx is not a page "
-					    "inside SECS.SIZE 0x%llx", i,
-					    (unsigned long long)p->offset,
+			return softsgx_fail(err, -EINVAL,
+					    "page %zu: offset 0x%llx is not a page "
+					    "inside SECS.SIZE 0x%llx",
+					    i, (unsigned long long)p->offset,
 					    (unsigned long long)img->size);
 		if (i && p->offset <= img->pages[i - 1].offset)
-			return softsgx_fail(err, -EINVAL, "page %zu: offset 0x%llx does not follow "
-					    "0x%llx (pages must be sorted and unique)", i,
-					    (unsigned long long)p->offset,
+			return softsgx_fail(err, -EINVAL,
+					    "page %zu: offset 0x%llx does not follow "
+					    "0x%llx (pages must be sorted and unique)",
+					    i, (unsigned long long)p->offset,
 					    (unsigned long long)img->pages[i - 1].offset);
 		why = sgx_image_flags_problem(p->secinfo_flags);
 		if (why)
@@ -298,7 +333,8 @@ int sgxs_write(const struct sgx_image *img, uint8_t **buf, size_t *len, struct s
 	*len = stream_length(img);
 	*buf = malloc(*len);
 	if (!*buf)
-		return softsgx_fail(err, -ENOMEM, "out of memory for a %zu-byte .sgxs stream", *len);
+		return softsgx_fail(err, -ENOMEM, "out of memory for a %zu-byte .sgxs stream",
+				    *len);
 	sgx_measure_record_ecreate(*buf, img->ssa_frame_size, img->size);
 	out = *buf + SGX_MEASURE_RECORD_SIZE;
 	for (size_t i = 0; i < img->nr_pages; i++)
