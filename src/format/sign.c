@@ -89,10 +89,14 @@ int sgx_signing_key_load(const char *pem_path, struct sgx_signing_key **key,
 	int ret;
 
 	*key = NULL;
+	errno = 0;
 	bio = BIO_new_file(pem_path, "r");
-	if (!bio)
-		return softsgx_fail(err, -ENOENT, "%s: cannot open: %s", pem_path,
-				    openssl_reason(reason, sizeof(reason)));
+	if (!bio) {
+		int e = errno ? errno : ENOENT;
+
+		ERR_clear_error();
+		return softsgx_fail(err, -e, "%s: cannot open: %s", pem_path, strerror(e));
+	}
 	/* A PEM protected by a pass phrase is refused rather than prompted for on the tty. */
 	pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)"");
 	BIO_free(bio);

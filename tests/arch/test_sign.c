@@ -247,7 +247,7 @@ static void missing_key_file_is_named(void **state)
 
 	(void)state;
 	assert_int_equal(sgx_signing_key_load("/nonexistent/key.pem", &key, &err), -ENOENT);
-	assert_msg(&err, "/nonexistent/key.pem: cannot open");
+	assert_msg(&err, "/nonexistent/key.pem: cannot open: No such file or directory");
 	assert_null(key);
 }
 
