@@ -76,5 +76,6 @@ void lsm_stack_warn(struct lsm_stack *stack, const char *fmt, ...)
 
 /* The modules' ops tables (each module's own file). */
 extern const struct lsm_module_ops lsm_launch_module;
+extern const struct lsm_module_ops lsm_selinux_module;
 
 #endif

@@ -9,6 +9,7 @@
 
 static const struct lsm_module_ops *const lsm_modules[] = {
 	&lsm_launch_module,
+	&lsm_selinux_module,
 	NULL,
 };
 
