@@ -337,28 +337,24 @@ int sgx_sigstruct_verify_signature(const struct sgx_sigstruct *s, struct softsgx
 	return ret;
 }
 
+static uint32_t bcd(unsigned int value, int digits)
+{
+	uint32_t r = 0;
+
+	for (int i = 0; i < digits; i++, value /= 10)
+		r |= (uint32_t)(value % 10) << (4 * i);
+	return r;
+}
+
+/* DATE is yyyymmdd in BCD: 2023-04-14 is 0x20230414. */
 static uint32_t bcd_date(time_t now)
 {
 	struct tm tm;
-	unsigned int digits[8];
-	uint32_t bcd = 0;
 
 	if (!gmtime_r(&now, &tm))
 		return 0;
-	unsigned int year = (unsigned int)tm.tm_year + 1900, month = (unsigned int)tm.tm_mon + 1;
-	unsigned int day = (unsigned int)tm.tm_mday;
-
-	digits[0] = year / 1000 % 10;
-	digits[1] = year / 100 % 10;
-	digits[2] = year / 10 % 10;
-	digits[3] = year % 10;
-	digits[4] = month / 10;
-	digits[5] = month % 10;
-	digits[6] = day / 10;
-	digits[7] = day % 10;
-	for (int i = 0; i < 8; i++)
-		bcd = bcd << 4 | digits[i];
-	return bcd;
+	return bcd((unsigned int)tm.tm_year + 1900, 4) << 16 |
+	       bcd((unsigned int)tm.tm_mon + 1, 2) << 8 | bcd((unsigned int)tm.tm_mday, 2);
 }
 
 void sgx_sigstruct_init(struct sgx_sigstruct *s)
