@@ -22,7 +22,10 @@
 /* From the vectors' README. */
 #define TEST_ENCLAVE_MRSIGNER  "fb4bab3d6036ac1d730fa83d7366df1dd2dfeac194ef335d6854d8a6c6475542"
 #define TEST_ENCLAVE_MRENCLAVE "784acfd7d5096a8f0fbd3265760bff21b120f62407a9a9e5ba31aa3c8ed198fc"
-#define SIG1_MRSIGNER_PREFIX   "83d719e7"
+/* README: "MRSIGNER 83d719e7..., the widely published MRSIGNER of Intel's SDK sample key". */
+#define SIG1_MRSIGNER_PREFIX "83d719e7"
+/* That published value in full (Intel SGX SDK sample key, seen in countless attestation logs). */
+#define SIG1_MRSIGNER "83d719e77deaca1470f6baf62a4d774303c899db69020f9c70ee1dfc08c7ce9e"
 
 static void load_vector(struct sgx_sigstruct *s, const char *name)
 {
