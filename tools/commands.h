@@ -15,6 +15,7 @@ int cmd_sign(int argc, char **argv);
 int cmd_sigstruct(int argc, char **argv);
 int cmd_elf2sgxs(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_policy(int argc, char **argv); /* cmd_policy.c: SELinux policy queries */
 
 /* Print "softsgx: <message>" to stderr; returns the exit status 1 (2 for usage errors). */
 int tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

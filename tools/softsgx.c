@@ -13,6 +13,7 @@ static const struct softsgx_command commands[] = {
 	{"sigstruct", cmd_sigstruct, "print and verify a SIGSTRUCT"},
 	{"elf2sgxs", cmd_elf2sgxs, "convert an ELF enclave to an .sgxs stream"},
 	{"keygen", cmd_keygen, "generate an RSA-3072 e=3 signing key"},
+	{"policy", cmd_policy, "ask a SELinux policy what the enclave controls decide, and why"},
 	{NULL, NULL, NULL},
 };
 

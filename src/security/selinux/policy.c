@@ -41,6 +41,8 @@ static void sepol_msg_cb(void *arg, sepol_handle_t *h, const char *fmt, ...)
 
 	(void)arg;
 	(void)h;
+	if (sepol_msg[0])
+		return; /* the first message is the specific one ("type x_t is not defined") */
 	va_start(ap, fmt);
 	vsnprintf(sepol_msg, sizeof(sepol_msg), fmt, ap);
 	va_end(ap);
