@@ -40,7 +40,7 @@ void sgxk_log(struct sgxk *k, const char *fmt, ...)
 
 struct lsm_enclave sgxk_lsm_enclave(const struct sgxk_encl *encl)
 {
-	struct lsm_enclave le = { .base = encl->base, .size = encl->size, .id = encl->id };
+	struct lsm_enclave le = {.base = encl->base, .size = encl->size, .id = encl->id};
 
 	return le;
 }
@@ -184,8 +184,8 @@ static int device_of(const char *path, enum lsm_device *dev, const char **canon)
 		return -ENOENT;
 	if (!strcmp(norm, SGXK_DEV_ENCLAVE) || !strcmp(norm, SGXK_DEV_ENCLAVE_LEGACY)) {
 		*dev = LSM_DEV_ENCLAVE;
-		*canon = !strcmp(norm, SGXK_DEV_ENCLAVE) ? SGXK_DEV_ENCLAVE
-							 : SGXK_DEV_ENCLAVE_LEGACY;
+		*canon =
+		    !strcmp(norm, SGXK_DEV_ENCLAVE) ? SGXK_DEV_ENCLAVE : SGXK_DEV_ENCLAVE_LEGACY;
 		return 0;
 	}
 	if (!strcmp(norm, SGXK_DEV_PROVISION)) {

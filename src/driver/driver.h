@@ -28,10 +28,10 @@
 
 /* One enclave page (struct sgx_encl_page). */
 struct sgxk_page {
-	uint64_t addr; /* linear address, page-aligned */
-	size_t epc; /* EPC index */
-	int max_prot; /* vm_max_prot_bits as PROT_* */
-	uint8_t type; /* enum sgx_page_type as the driver tracks it */
+	uint64_t addr;	/* linear address, page-aligned */
+	size_t epc;	/* EPC index */
+	int max_prot;	/* vm_max_prot_bits as PROT_* */
+	uint8_t type;	/* enum sgx_page_type as the driver tracks it */
 	bool augmented; /* added by EAUG (SGX2): "dirty" for enclave_map */
 };
 
@@ -70,7 +70,7 @@ struct sgxk_encl {
 	size_t secs_epc; /* EPC index of the SECS (valid when CREATED) */
 	struct sgxk_page_table pages;
 	struct sgxk_vma_area *vmas; /* under k->mm_lock */
-	struct sgxk_encl *next; /* k->encls, under k->mm_lock */
+	struct sgxk_encl *next;	    /* k->encls, under k->mm_lock */
 };
 
 struct sgxk_file {
@@ -89,7 +89,7 @@ struct sgxk {
 	struct sgxk_options opts;
 	struct sgx_cpu *cpu;
 	struct sgx_mmu mmu;
-	int epc_fd; /* memfd backing the EPC */
+	int epc_fd;   /* memfd backing the EPC */
 	uint8_t *epc; /* the kernel's view of it */
 	uint64_t epc_size;
 	size_t nr_epc;

@@ -183,7 +183,7 @@ static int count_page(struct sgxk_page *page, void *ctx)
  */
 bool sgxk_encl_range_dirty(struct sgxk_encl *encl, uint64_t start, uint64_t end)
 {
-	struct dirty_scan s = { 0 };
+	struct dirty_scan s = {0};
 	bool sgx2 = sgx_cpu_platform(encl->k->cpu)->sgx2;
 
 	pthread_mutex_lock(&encl->lock);

@@ -74,10 +74,10 @@ long sgxk_ioc_create(struct sgxk_encl *encl, unsigned long arg)
 	if ((ret = sgxk_epc_alloc(k, &epc)))
 		goto out;
 	memset(&secinfo, 0, sizeof(secinfo));
-	pginfo = (struct sgx_pageinfo){ .addr = 0,
-					.contents = (uint64_t)(uintptr_t)secs,
-					.metadata = (uint64_t)(uintptr_t)&secinfo,
-					.secs = 0 };
+	pginfo = (struct sgx_pageinfo){.addr = 0,
+				       .contents = (uint64_t)(uintptr_t)secs,
+				       .metadata = (uint64_t)(uintptr_t)&secinfo,
+				       .secs = 0};
 	ret = sgx_encls_ecreate(k->cpu, &pginfo, sgxk_epc_addr(k, epc));
 	if (ret) {
 		sgxk_log(k, "sgx: ECREATE returned %d (%s)", ret, code_name(ret));
@@ -242,10 +242,10 @@ static int eadd_page(struct add_ctx *c, struct sgxk_page *page, const uint8_t *d
 {
 	struct sgxk *k = c->encl->k;
 	struct sgx_pageinfo pginfo = {
-		.addr = page->addr,
-		.contents = (uint64_t)(uintptr_t)data,
-		.metadata = (uint64_t)(uintptr_t)c->secinfo,
-		.secs = (uint64_t)(uintptr_t)sgxk_epc_addr(k, c->encl->secs_epc),
+	    .addr = page->addr,
+	    .contents = (uint64_t)(uintptr_t)data,
+	    .metadata = (uint64_t)(uintptr_t)c->secinfo,
+	    .secs = (uint64_t)(uintptr_t)sgxk_epc_addr(k, c->encl->secs_epc),
 	};
 	int ret = sgx_encls_eadd(k->cpu, &pginfo, sgxk_epc_addr(k, page->epc));
 
@@ -337,7 +337,7 @@ long sgxk_ioc_add_pages(struct sgxk_encl *encl, unsigned long arg)
 	struct sgx_enclave_add_pages add;
 	struct sgx_secinfo secinfo;
 	struct sgxk *k = encl->k;
-	struct add_ctx c = { .encl = encl, .secinfo = &secinfo };
+	struct add_ctx c = {.encl = encl, .secinfo = &secinfo};
 	long ret;
 
 	if (!(encl->flags & SGXK_ENCL_CREATED) || (encl->flags & SGXK_ENCL_INITIALIZED))
@@ -353,8 +353,8 @@ long sgxk_ioc_add_pages(struct sgxk_encl *encl, unsigned long arg)
 	if (validate_secinfo(&secinfo))
 		return -EINVAL;
 	c.measure = add.flags & SGX_PAGE_MEASURE;
-	c.src_end = add.src + add.length < add.src ? UINT64_MAX & SGXK_PAGE_MASK
-						   : add.src + add.length;
+	c.src_end =
+	    add.src + add.length < add.src ? UINT64_MAX & SGXK_PAGE_MASK : add.src + add.length;
 	c.bounce = aligned_alloc(SGX_PAGE_SIZE, BOUNCE_PAGES * SGX_PAGE_SIZE);
 	if (!c.bounce)
 		return -ENOMEM;
@@ -385,7 +385,7 @@ static int check_sigstruct_masks(const struct sgxk *k, const struct sgx_sigstruc
 static int init_hook(struct sgxk_encl *encl, const struct sgx_sigstruct *s, uint64_t uaddr)
 {
 	struct sgxk *k = encl->k;
-	struct sgx_attributes attrs = { encl->attributes, encl->xfrm };
+	struct sgx_attributes attrs = {encl->attributes, encl->xfrm};
 	struct lsm_enclave le = sgxk_lsm_enclave(encl);
 	struct sgxk_vma *vma = malloc(sizeof(*vma));
 	struct lsm_source src, *srcp = NULL;
@@ -419,7 +419,7 @@ static int do_einit(struct sgxk_encl *encl, const struct sgx_sigstruct *s, const
 				break;
 		}
 		if (ret == SGX_UNMASKED_EVENT) {
-			struct timespec ts = { 0, EINIT_SLEEP_MS * 1000000L };
+			struct timespec ts = {0, EINIT_SLEEP_MS * 1000000L};
 			sigset_t none;
 
 			nanosleep(&ts, NULL);

@@ -20,7 +20,8 @@ int sgxk_epc_map(struct sgxk *k, uint64_t size, struct softsgx_err *err)
 	void *p;
 
 	if (!size || size % SGX_PAGE_SIZE)
-		return softsgx_fail(err, -EINVAL, "EPC size %llu is not a non-zero multiple of 4096",
+		return softsgx_fail(err, -EINVAL,
+				    "EPC size %llu is not a non-zero multiple of 4096",
 				    (unsigned long long)size);
 	k->epc_fd = memfd_create("softsgx-epc", MFD_CLOEXEC);
 	if (k->epc_fd < 0)
@@ -63,8 +64,8 @@ int sgxk_epc_init(struct sgxk *k, struct softsgx_err *err)
 
 	k->epc_free = calloc(n ? n : 1, sizeof(*k->epc_free));
 	if (!k->epc_free)
-		return softsgx_fail(err, -ENOMEM, "EPC: out of memory for the free list of %zu pages",
-				    n);
+		return softsgx_fail(err, -ENOMEM,
+				    "EPC: out of memory for the free list of %zu pages", n);
 	/* Lowest index on top of the stack. */
 	for (size_t i = 0; i < n; i++)
 		k->epc_free[i] = n - 1 - i;
@@ -117,8 +118,8 @@ int sgxk_eremove(struct sgxk *k, size_t index)
 	if (ret) {
 		const char *name = ret > 0 ? sgx_return_code_name(ret) : NULL;
 
-		sgxk_log(k, "sgx: EREMOVE of EPC page %zu failed: %d (%s); page leaked", index,
-			 ret, name ? name : "fault");
+		sgxk_log(k, "sgx: EREMOVE of EPC page %zu failed: %d (%s); page leaked", index, ret,
+			 name ? name : "fault");
 		return -EIO;
 	}
 	sgxk_epc_free(k, index);

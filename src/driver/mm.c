@@ -78,10 +78,9 @@ static int populate_page(struct sgxk_page *page, void *ctx)
 }
 
 /* The process view of [start, end) through a mapping with @prot; encl->lock held. */
-static void populate(struct sgxk *k, struct sgxk_encl *encl, uint64_t start, uint64_t end,
-		     int prot)
+static void populate(struct sgxk *k, struct sgxk_encl *encl, uint64_t start, uint64_t end, int prot)
 {
-	struct populate p = { .k = k, .prot = prot };
+	struct populate p = {.k = k, .prot = prot};
 
 	reserve(start, end - start, MAP_FIXED);
 	sgxk_encl_for_each_page(encl, start, end, populate_page, &p);
@@ -258,8 +257,7 @@ static void unmap_enclave_range(struct sgxk *k, uint64_t start, uint64_t end)
 	}
 }
 
-static int check_map(struct sgxk *k, struct sgxk_file *file, uint64_t start, uint64_t end,
-		     int prot)
+static int check_map(struct sgxk *k, struct sgxk_file *file, uint64_t start, uint64_t end, int prot)
 {
 	struct sgxk_encl *encl = file->encl;
 	struct lsm_enclave le;
@@ -318,8 +316,8 @@ static int do_mmap(struct sgxk *k, struct sgxk_file *file, uint64_t hint, uint64
  * checks, get_unmapped_area (sgx_get_unmapped_area refuses MAP_PRIVATE) and sgx_mmap
  * (sgx_encl_may_map), then enclave_map.
  */
-void *sgxk_mmap(struct sgxk *k, struct sgxk_file *file, void *addr, size_t len, int prot,
-		int flags, off_t offset, int *err)
+void *sgxk_mmap(struct sgxk *k, struct sgxk_file *file, void *addr, size_t len, int prot, int flags,
+		off_t offset, int *err)
 {
 	uint64_t hint = (uint64_t)(uintptr_t)addr, out = 0;
 	int ret;
@@ -331,7 +329,8 @@ void *sgxk_mmap(struct sgxk *k, struct sgxk_file *file, void *addr, size_t len, 
 	ret = -EINVAL;
 	if (!len || (prot & ~PROT_VALID))
 		goto fail;
-	if (len > UINT64_MAX - SGX_PAGE_SIZE || hint + ((len + SGX_PAGE_SIZE - 1) & SGXK_PAGE_MASK) < hint) {
+	if (len > UINT64_MAX - SGX_PAGE_SIZE ||
+	    hint + ((len + SGX_PAGE_SIZE - 1) & SGXK_PAGE_MASK) < hint) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -480,7 +479,7 @@ void sgxk_mm_release_all(struct sgxk *k)
 /* sgx_encl_eaug_page: a touch of a hole of an initialized SGX2 enclave adds a PENDING page. */
 static int eaug_page(struct sgxk *k, struct sgxk_encl *encl, uint64_t addr)
 {
-	struct sgx_pageinfo pginfo = { 0 };
+	struct sgx_pageinfo pginfo = {0};
 	struct sgxk_page *page;
 	size_t epc;
 	int ret;

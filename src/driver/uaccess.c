@@ -21,8 +21,8 @@ static pid_t self(void)
 
 int sgxk_copy_from_user(void *dst, uint64_t src, size_t len)
 {
-	struct iovec local = { dst, len };
-	struct iovec remote = { (void *)(uintptr_t)src, len };
+	struct iovec local = {dst, len};
+	struct iovec remote = {(void *)(uintptr_t)src, len};
 
 	if (!len)
 		return 0;
@@ -35,8 +35,8 @@ int sgxk_copy_from_user(void *dst, uint64_t src, size_t len)
 
 int sgxk_copy_to_user(uint64_t dst, const void *src, size_t len)
 {
-	struct iovec local = { (void *)src, len };
-	struct iovec remote = { (void *)(uintptr_t)dst, len };
+	struct iovec local = {(void *)src, len};
+	struct iovec remote = {(void *)(uintptr_t)dst, len};
 
 	if (!len)
 		return 0;
@@ -53,7 +53,7 @@ int sgxk_copy_to_user(uint64_t dst, const void *src, size_t len)
  */
 size_t sgxk_copy_pages_from_user(void *dst, uint64_t src, size_t nr)
 {
-	struct iovec local = { dst, 0 };
+	struct iovec local = {dst, 0};
 	struct iovec remote[BATCH_PAGES];
 	ssize_t got;
 
