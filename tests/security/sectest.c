@@ -99,10 +99,15 @@ void sectest_read_vector(const char *name, void *buf, size_t size)
 static void add_record(struct sectest_audit *a, const char *type, size_t tlen, const char *body,
 		       unsigned long serial)
 {
-	a->type = realloc(a->type, (a->nr + 1) * sizeof(*a->type));
-	a->body = realloc(a->body, (a->nr + 1) * sizeof(*a->body));
-	a->serial = realloc(a->serial, (a->nr + 1) * sizeof(*a->serial));
-	assert_true(a->type && a->body && a->serial);
+	/* Grow by doubling: the concurrency test reads tens of thousands of records. */
+	if ((a->nr & (a->nr - 1)) == 0) {
+		size_t cap = a->nr ? 2 * a->nr : 1;
+
+		a->type = realloc(a->type, cap * sizeof(*a->type));
+		a->body = realloc(a->body, cap * sizeof(*a->body));
+		a->serial = realloc(a->serial, cap * sizeof(*a->serial));
+		assert_true(a->type && a->body && a->serial);
+	}
 	a->type[a->nr] = strndup(type, tlen);
 	a->body[a->nr] = strdup(body);
 	a->serial[a->nr] = serial;
