@@ -33,7 +33,7 @@ static void check_accepted(const struct softsgx_config *cfg)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct softsgx_config cfg, before;
-	struct softsgx_err err = { 0 };
+	struct softsgx_err err = {0};
 	int rc;
 
 	softsgx_config_defaults(&cfg);

@@ -26,7 +26,7 @@ static void check_rules(const struct launch_list *list, size_t lines)
 {
 	for (size_t i = 0; i < list->nr_rules; i++) {
 		const struct launch_rule *r = &list->rules[i];
-		struct launch_identity id = { 0 };
+		struct launch_identity id = {0};
 		char why[256] = "";
 
 		assert(r->line >= 1 && (size_t)r->line <= lines);
@@ -47,7 +47,7 @@ static void check_rules(const struct launch_list *list, size_t lines)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct launch_list list;
-	struct softsgx_err err = { 0 };
+	struct softsgx_err err = {0};
 	int rc = launch_list_parse(&list, (const char *)data, size, "fuzz.list", &err);
 
 	if (rc == 0) {

@@ -179,7 +179,7 @@ int lsm_audit_untrusted(char *buf, size_t size, size_t len, const char *s)
 }
 
 static int append(char *buf, size_t size, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int append(char *buf, size_t size, size_t len, const char *fmt, ...)
 {
@@ -243,10 +243,9 @@ int lsm_audit_avc(struct lsm_audit *audit, const struct lsm_avc_record *rec)
 	if (!audit)
 		return 0;
 	if (lsm_avc_format(body, sizeof(body), rec) < 0)
-		return lsm_audit_log(audit, "AVC",
-				     "avc:  %s  { ... } for  pid=%d (record longer than %d bytes)",
-				     rec->granted ? "granted" : "denied", (int)rec->pid,
-				     LSM_AUDIT_MAX);
+		return lsm_audit_log(
+		    audit, "AVC", "avc:  %s  { ... } for  pid=%d (record longer than %d bytes)",
+		    rec->granted ? "granted" : "denied", (int)rec->pid, LSM_AUDIT_MAX);
 	return audit_log_body(audit, "AVC", body);
 }
 

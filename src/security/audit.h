@@ -31,11 +31,11 @@ void lsm_audit_close(struct lsm_audit *audit);
  * decision stands, it is never turned into an allow).  A NULL @audit writes nothing.
  */
 int lsm_audit_log(struct lsm_audit *audit, const char *type, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* The fields of one AVC record, in the order the kernel prints them. */
 struct lsm_avc_record {
-	bool granted; /* "granted" (an auditallow rule) rather than "denied" */
+	bool granted;		  /* "granted" (an auditallow rule) rather than "denied" */
 	const char *const *perms; /* permission names, printed in this order */
 	size_t nr_perms;
 	pid_t pid;

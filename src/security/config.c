@@ -26,7 +26,7 @@
 /* A configuration file is small; a bigger one is a mistake (a binary given by error). */
 #define CONFIG_MAX_SIZE (1u << 20)
 
-static const char *const known_modules[] = { "launch", "selinux" };
+static const char *const known_modules[] = {"launch", "selinux"};
 
 static void default_state_dir(char *out, size_t size)
 {
@@ -68,7 +68,7 @@ void softsgx_config_defaults(struct softsgx_config *cfg)
 /* The state of one parse: where we are, for messages, and what was set where. */
 struct parse {
 	struct softsgx_config *cfg;
-	const char *name; /* the file, for messages */
+	const char *name;     /* the file, for messages */
 	const char *base_dir; /* relative paths are taken from here; NULL: as given */
 	int line;
 	int key_line[32]; /* line each key was set on, 0 if not */
@@ -89,8 +89,7 @@ static int fail(struct parse *p, const char *fmt, ...)
 	return softsgx_fail(p->err, -EINVAL, "%s:%d: %s", p->name, p->line, msg);
 }
 
-static int set_string(struct parse *p, char *out, size_t size, const char *value,
-		      const char *what)
+static int set_string(struct parse *p, char *out, size_t size, const char *value, const char *what)
 {
 	if (strlen(value) >= size)
 		return fail(p, "%s is too long (at most %zu bytes)", what, size - 1);
@@ -106,8 +105,7 @@ static int set_path(struct parse *p, char *out, const char *value, const char *k
 	if (value[0] == '/' || !p->base_dir)
 		return set_string(p, out, PATH_MAX, value, key);
 	if (snprintf(joined, sizeof(joined), "%s/%s", p->base_dir, value) >= PATH_MAX)
-		return fail(p, "%s is too long once taken from the directory %s", key,
-			    p->base_dir);
+		return fail(p, "%s is too long once taken from the directory %s", key, p->base_dir);
 	strcpy(out, joined);
 	return 0;
 }
@@ -180,8 +178,7 @@ static int set_modules(struct parse *p, const struct key *k, const char *value)
 				    k->name, item);
 		for (int i = 0; i < cfg->nr_modules; i++)
 			if (!strcmp(cfg->modules[i], item))
-				return fail(p, "%s: module \"%s\" is listed twice", k->name,
-					    item);
+				return fail(p, "%s: module \"%s\" is listed twice", k->name, item);
 		if (cfg->nr_modules == SOFTSGX_MAX_MODULES)
 			return fail(p, "%s: more than %d modules", k->name, SOFTSGX_MAX_MODULES);
 		snprintf(cfg->modules[cfg->nr_modules++], sizeof(cfg->modules[0]), "%s", item);
@@ -278,13 +275,16 @@ static int parse_size(const char *value, uint64_t *out)
 	switch (*c) {
 	case '\0':
 		break;
-	case 'K': case 'k':
+	case 'K':
+	case 'k':
 		mult = 1ull << 10;
 		break;
-	case 'M': case 'm':
+	case 'M':
+	case 'm':
 		mult = 1ull << 20;
 		break;
-	case 'G': case 'g':
+	case 'G':
+	case 'g':
 		mult = 1ull << 30;
 		break;
 	default:
@@ -320,20 +320,20 @@ static int set_epc_size(struct parse *p, const struct key *k, const char *value)
 #define CFG_OFF(f) offsetof(struct softsgx_config, f)
 
 static const struct key keys[] = {
-	{ "modules", set_modules, 0 },
-	{ "inode", set_inode, 0 },
-	{ "page_prot", set_page_prot, 0 },
-	{ "selinux.mode", set_selinux_mode, 0 },
-	{ "selinux.policy", set_path_key, CFG_OFF(policy) },
-	{ "selinux.file_contexts", set_path_key, CFG_OFF(file_contexts) },
-	{ "selinux.enclave_contexts", set_path_key, CFG_OFF(enclave_contexts) },
-	{ "selinux.context", set_context, CFG_OFF(context) },
-	{ "selinux.default_enclave_context", set_context, CFG_OFF(default_enclave_context) },
-	{ "launch.list", set_path_key, CFG_OFF(launch_list) },
-	{ "audit", set_audit, CFG_OFF(audit) },
-	{ "platform.epc_size", set_epc_size, 0 },
-	{ "platform.sgx2", set_sgx2, 0 },
-	{ "platform.state_dir", set_path_key, CFG_OFF(state_dir) },
+    {"modules", set_modules, 0},
+    {"inode", set_inode, 0},
+    {"page_prot", set_page_prot, 0},
+    {"selinux.mode", set_selinux_mode, 0},
+    {"selinux.policy", set_path_key, CFG_OFF(policy)},
+    {"selinux.file_contexts", set_path_key, CFG_OFF(file_contexts)},
+    {"selinux.enclave_contexts", set_path_key, CFG_OFF(enclave_contexts)},
+    {"selinux.context", set_context, CFG_OFF(context)},
+    {"selinux.default_enclave_context", set_context, CFG_OFF(default_enclave_context)},
+    {"launch.list", set_path_key, CFG_OFF(launch_list)},
+    {"audit", set_audit, CFG_OFF(audit)},
+    {"platform.epc_size", set_epc_size, 0},
+    {"platform.sgx2", set_sgx2, 0},
+    {"platform.state_dir", set_path_key, CFG_OFF(state_dir)},
 };
 
 #define NR_KEYS ((int)(sizeof(keys) / sizeof(keys[0])))
@@ -423,7 +423,7 @@ static int parse_text(struct parse *p, const char *text, size_t len)
 static int parse_into(struct softsgx_config *cfg, const char *text, size_t len, const char *name,
 		      const char *base_dir, struct softsgx_err *err)
 {
-	struct parse p = { .name = name ? name : "(config)", .base_dir = base_dir, .err = err };
+	struct parse p = {.name = name ? name : "(config)", .base_dir = base_dir, .err = err};
 	int rc;
 
 	/* Work on a copy: a refused file leaves @cfg exactly as it was. */
@@ -438,8 +438,8 @@ static int parse_into(struct softsgx_config *cfg, const char *text, size_t len, 
 	return rc;
 }
 
-int softsgx_config_parse(struct softsgx_config *cfg, const char *text, size_t len,
-			 const char *name, struct softsgx_err *err)
+int softsgx_config_parse(struct softsgx_config *cfg, const char *text, size_t len, const char *name,
+			 struct softsgx_err *err)
 {
 	return parse_into(cfg, text, len, name, NULL, err);
 }

@@ -47,14 +47,10 @@ enum lsm_hook {
 };
 
 static const char *const hook_names[] = {
-	[LSM_FILE_OPEN] = "file_open",
-	[LSM_FILE_IOCTL] = "file_ioctl",
-	[LSM_MMAP_FILE] = "mmap_file",
-	[LSM_FILE_MPROTECT] = "file_mprotect",
-	[LSM_ENCLAVE_MAP] = "enclave_map",
-	[LSM_ENCLAVE_LOAD] = "enclave_load",
-	[LSM_ENCLAVE_INIT] = "enclave_init",
-	[LSM_ENCLAVE_PROVISION] = "enclave_provision",
+    [LSM_FILE_OPEN] = "file_open",	 [LSM_FILE_IOCTL] = "file_ioctl",
+    [LSM_MMAP_FILE] = "mmap_file",	 [LSM_FILE_MPROTECT] = "file_mprotect",
+    [LSM_ENCLAVE_MAP] = "enclave_map",	 [LSM_ENCLAVE_LOAD] = "enclave_load",
+    [LSM_ENCLAVE_INIT] = "enclave_init", [LSM_ENCLAVE_PROVISION] = "enclave_provision",
 };
 
 /* One hook call's arguments, so one loop serves every hook. */
@@ -198,8 +194,8 @@ static int call_module(const struct lsm_stack_entry *e, const struct lsm_call *c
 				       : 0;
 	case LSM_ENCLAVE_PROVISION:
 		return o->enclave_provision
-			       ? o->enclave_provision(e->priv, c->cred, c->encl, c->file)
-			       : 0;
+			   ? o->enclave_provision(e->priv, c->cred, c->encl, c->file)
+			   : 0;
 	}
 	return -EINVAL; /* an unknown hook is an internal error: fail closed */
 }
@@ -241,8 +237,8 @@ static int call_hooks(struct lsm_stack *s, const struct lsm_call *c)
 int security_file_open(struct lsm_stack *s, const struct lsm_cred *cred,
 		       const struct lsm_file *file, int open_flags)
 {
-	struct lsm_call c = { .hook = LSM_FILE_OPEN, .cred = cred, .file = file,
-			      .flags = open_flags };
+	struct lsm_call c = {
+	    .hook = LSM_FILE_OPEN, .cred = cred, .file = file, .flags = open_flags};
 
 	return call_hooks(s, &c);
 }
@@ -250,7 +246,7 @@ int security_file_open(struct lsm_stack *s, const struct lsm_cred *cred,
 int security_file_ioctl(struct lsm_stack *s, const struct lsm_cred *cred,
 			const struct lsm_file *file, unsigned int cmd)
 {
-	struct lsm_call c = { .hook = LSM_FILE_IOCTL, .cred = cred, .file = file, .cmd = cmd };
+	struct lsm_call c = {.hook = LSM_FILE_IOCTL, .cred = cred, .file = file, .cmd = cmd};
 
 	return call_hooks(s, &c);
 }
@@ -258,8 +254,8 @@ int security_file_ioctl(struct lsm_stack *s, const struct lsm_cred *cred,
 int security_mmap_file(struct lsm_stack *s, const struct lsm_cred *cred,
 		       const struct lsm_file *file, int prot, int flags)
 {
-	struct lsm_call c = { .hook = LSM_MMAP_FILE, .cred = cred, .file = file, .prot = prot,
-			      .flags = flags };
+	struct lsm_call c = {
+	    .hook = LSM_MMAP_FILE, .cred = cred, .file = file, .prot = prot, .flags = flags};
 
 	return call_hooks(s, &c);
 }
@@ -267,8 +263,7 @@ int security_mmap_file(struct lsm_stack *s, const struct lsm_cred *cred,
 int security_file_mprotect(struct lsm_stack *s, const struct lsm_cred *cred,
 			   const struct lsm_file *file, int prot)
 {
-	struct lsm_call c = { .hook = LSM_FILE_MPROTECT, .cred = cred, .file = file,
-			      .prot = prot };
+	struct lsm_call c = {.hook = LSM_FILE_MPROTECT, .cred = cred, .file = file, .prot = prot};
 
 	return call_hooks(s, &c);
 }
@@ -276,8 +271,8 @@ int security_file_mprotect(struct lsm_stack *s, const struct lsm_cred *cred,
 int security_enclave_map(struct lsm_stack *s, const struct lsm_cred *cred,
 			 const struct lsm_enclave *encl, int prot, bool dirty)
 {
-	struct lsm_call c = { .hook = LSM_ENCLAVE_MAP, .cred = cred, .encl = encl, .prot = prot,
-			      .dirty = dirty };
+	struct lsm_call c = {
+	    .hook = LSM_ENCLAVE_MAP, .cred = cred, .encl = encl, .prot = prot, .dirty = dirty};
 
 	return call_hooks(s, &c);
 }
@@ -286,8 +281,12 @@ int security_enclave_load(struct lsm_stack *s, const struct lsm_cred *cred,
 			  const struct lsm_enclave *encl, const struct lsm_source *src, int prot,
 			  bool measured)
 {
-	struct lsm_call c = { .hook = LSM_ENCLAVE_LOAD, .cred = cred, .encl = encl, .src = src,
-			      .prot = prot, .measured = measured };
+	struct lsm_call c = {.hook = LSM_ENCLAVE_LOAD,
+			     .cred = cred,
+			     .encl = encl,
+			     .src = src,
+			     .prot = prot,
+			     .measured = measured};
 
 	return call_hooks(s, &c);
 }
@@ -296,8 +295,12 @@ int security_enclave_init(struct lsm_stack *s, const struct lsm_cred *cred,
 			  const struct lsm_enclave *encl, const struct sgx_sigstruct *sigstruct,
 			  const struct lsm_source *src, const struct sgx_attributes *attributes)
 {
-	struct lsm_call c = { .hook = LSM_ENCLAVE_INIT, .cred = cred, .encl = encl,
-			      .sigstruct = sigstruct, .src = src, .attributes = attributes };
+	struct lsm_call c = {.hook = LSM_ENCLAVE_INIT,
+			     .cred = cred,
+			     .encl = encl,
+			     .sigstruct = sigstruct,
+			     .src = src,
+			     .attributes = attributes};
 
 	return call_hooks(s, &c);
 }
@@ -305,8 +308,8 @@ int security_enclave_init(struct lsm_stack *s, const struct lsm_cred *cred,
 int security_enclave_provision(struct lsm_stack *s, const struct lsm_cred *cred,
 			       const struct lsm_enclave *encl, const struct lsm_file *provision)
 {
-	struct lsm_call c = { .hook = LSM_ENCLAVE_PROVISION, .cred = cred, .encl = encl,
-			      .file = provision };
+	struct lsm_call c = {
+	    .hook = LSM_ENCLAVE_PROVISION, .cred = cred, .encl = encl, .file = provision};
 
 	return call_hooks(s, &c);
 }

@@ -50,10 +50,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-static const char *const p_execanon[] = { "sgx_execanon" };
-static const char *const p_open_read[] = { "open", "read" };
-static const char *const p_ioctl[] = { "ioctl" };
-static const char *const p_init[] = { "init" };
+static const char *const p_execanon[] = {"sgx_execanon"};
+static const char *const p_open_read[] = {"open", "read"};
+static const char *const p_ioctl[] = {"ioctl"};
+static const char *const p_init[] = {"init"};
 
 struct avc_case {
 	struct lsm_avc_record rec;
@@ -62,30 +62,55 @@ struct avc_case {
 
 /* Lines written the way the kernel's avc_audit_pre/post_callback and common_lsm_audit do. */
 static const struct avc_case avc_cases[] = {
-	{ { .perms = p_execanon, .nr_perms = 1, .pid = 4242, .comm = "loader",
-	    .scontext = "u:r:app_t", .tcontext = "u:r:app_t", .tclass = "process2" },
-	  "avc:  denied  { sgx_execanon } for  pid=4242 comm=\"loader\" scontext=u:r:app_t "
-	  "tcontext=u:r:app_t tclass=process2 permissive=0" },
-	{ { .perms = p_open_read, .nr_perms = 2, .pid = 1, .comm = "init",
-	    .scontext = "system_u:system_r:app_t:s0",
-	    .tcontext = "system_u:object_r:sgx_enclave_device_t:s0", .tclass = "chr_file",
-	    .permissive = true },
-	  "avc:  denied  { open read } for  pid=1 comm=\"init\" "
-	  "scontext=system_u:system_r:app_t:s0 tcontext=system_u:object_r:sgx_enclave_device_t:s0 "
-	  "tclass=chr_file permissive=1" },
-	{ { .granted = true, .perms = p_init, .nr_perms = 1, .pid = 77, .comm = "app",
-	    .scontext = "u:r:app_t", .tcontext = "u:object_r:acme_enclave_t", .tclass = "enclave" },
-	  "avc:  granted  { init } for  pid=77 comm=\"app\" scontext=u:r:app_t "
-	  "tcontext=u:object_r:acme_enclave_t tclass=enclave permissive=0" },
-	/* A comm with a blank or a quote is hex-encoded, in upper case, without quotes. */
-	{ { .perms = p_init, .nr_perms = 1, .pid = 5, .comm = "my app",
-	    .scontext = "u:r:app_t", .tcontext = "u:r:e_t", .tclass = "enclave" },
-	  "avc:  denied  { init } for  pid=5 comm=6D7920617070 scontext=u:r:app_t "
-	  "tcontext=u:r:e_t tclass=enclave permissive=0" },
-	{ { .perms = p_init, .nr_perms = 1, .pid = 5, .comm = "a\"b",
-	    .scontext = "u:r:app_t", .tcontext = "u:r:e_t", .tclass = "enclave" },
-	  "avc:  denied  { init } for  pid=5 comm=612262 scontext=u:r:app_t "
-	  "tcontext=u:r:e_t tclass=enclave permissive=0" },
+    {{.perms = p_execanon,
+      .nr_perms = 1,
+      .pid = 4242,
+      .comm = "loader",
+      .scontext = "u:r:app_t",
+      .tcontext = "u:r:app_t",
+      .tclass = "process2"},
+     "avc:  denied  { sgx_execanon } for  pid=4242 comm=\"loader\" scontext=u:r:app_t "
+     "tcontext=u:r:app_t tclass=process2 permissive=0"},
+    {{.perms = p_open_read,
+      .nr_perms = 2,
+      .pid = 1,
+      .comm = "init",
+      .scontext = "system_u:system_r:app_t:s0",
+      .tcontext = "system_u:object_r:sgx_enclave_device_t:s0",
+      .tclass = "chr_file",
+      .permissive = true},
+     "avc:  denied  { open read } for  pid=1 comm=\"init\" "
+     "scontext=system_u:system_r:app_t:s0 tcontext=system_u:object_r:sgx_enclave_device_t:s0 "
+     "tclass=chr_file permissive=1"},
+    {{.granted = true,
+      .perms = p_init,
+      .nr_perms = 1,
+      .pid = 77,
+      .comm = "app",
+      .scontext = "u:r:app_t",
+      .tcontext = "u:object_r:acme_enclave_t",
+      .tclass = "enclave"},
+     "avc:  granted  { init } for  pid=77 comm=\"app\" scontext=u:r:app_t "
+     "tcontext=u:object_r:acme_enclave_t tclass=enclave permissive=0"},
+    /* A comm with a blank or a quote is hex-encoded, in upper case, without quotes. */
+    {{.perms = p_init,
+      .nr_perms = 1,
+      .pid = 5,
+      .comm = "my app",
+      .scontext = "u:r:app_t",
+      .tcontext = "u:r:e_t",
+      .tclass = "enclave"},
+     "avc:  denied  { init } for  pid=5 comm=6D7920617070 scontext=u:r:app_t "
+     "tcontext=u:r:e_t tclass=enclave permissive=0"},
+    {{.perms = p_init,
+      .nr_perms = 1,
+      .pid = 5,
+      .comm = "a\"b",
+      .scontext = "u:r:app_t",
+      .tcontext = "u:r:e_t",
+      .tclass = "enclave"},
+     "avc:  denied  { init } for  pid=5 comm=612262 scontext=u:r:app_t "
+     "tcontext=u:r:e_t tclass=enclave permissive=0"},
 };
 
 static void avc_lines_follow_the_kernel_format(void **state)
@@ -104,11 +129,15 @@ static void avc_lines_follow_the_kernel_format(void **state)
 static void avc_file_fields_and_ioctlcmd(void **state)
 {
 	struct fixture *fx = *state;
-	struct lsm_avc_record rec = { .perms = p_ioctl, .nr_perms = 1, .pid = 10, .comm = "x",
-				      .scontext = "u:r:app_t",
-				      .tcontext = "u:object_r:sgx_enclave_device_t",
-				      .tclass = "chr_file", .has_ioctlcmd = true,
-				      .ioctlcmd = 0xc008a402 };
+	struct lsm_avc_record rec = {.perms = p_ioctl,
+				     .nr_perms = 1,
+				     .pid = 10,
+				     .comm = "x",
+				     .scontext = "u:r:app_t",
+				     .tcontext = "u:object_r:sgx_enclave_device_t",
+				     .tclass = "chr_file",
+				     .has_ioctlcmd = true,
+				     .ioctlcmd = 0xc008a402};
 	char buf[1024], want[1024], dev[64], path[400];
 	struct stat st;
 
@@ -125,11 +154,12 @@ static void avc_file_fields_and_ioctlcmd(void **state)
 
 		for (const char *c = path; *c; c++)
 			snprintf(hexpath + strlen(hexpath), 3, "%02X", (unsigned char)*c);
-		snprintf(want, sizeof(want),
-			 "avc:  denied  { ioctl } for  pid=10 comm=\"x\" path=%s dev=\"%s\" ino=%lu "
-			 "ioctlcmd=0xa402 scontext=u:r:app_t tcontext=u:object_r:sgx_enclave_device_t "
-			 "tclass=chr_file permissive=0",
-			 hexpath, dev, (unsigned long)st.st_ino);
+		snprintf(
+		    want, sizeof(want),
+		    "avc:  denied  { ioctl } for  pid=10 comm=\"x\" path=%s dev=\"%s\" ino=%lu "
+		    "ioctlcmd=0xa402 scontext=u:r:app_t tcontext=u:object_r:sgx_enclave_device_t "
+		    "tclass=chr_file permissive=0",
+		    hexpath, dev, (unsigned long)st.st_ino);
 	}
 	assert_true(lsm_avc_format(buf, sizeof(buf), &rec) > 0);
 	assert_string_equal(buf, want);
@@ -186,8 +216,8 @@ static void line_framing_is_auditds(void **state)
 					       "avc:  denied  { x } for  pid=1"),
 			 (int)strlen("type=AVC msg=audit(1764243000.123:42): avc:  denied  { x } "
 				     "for  pid=1\n"));
-	assert_string_equal(buf,
-			    "type=AVC msg=audit(1764243000.123:42): avc:  denied  { x } for  pid=1\n");
+	assert_string_equal(
+	    buf, "type=AVC msg=audit(1764243000.123:42): avc:  denied  { x } for  pid=1\n");
 	assert_int_equal(lsm_audit_format_line(buf, sizeof(buf), "AVC", 1, 7, 1, "b"),
 			 (int)strlen("type=AVC msg=audit(1.007:1): b\n"));
 	assert_string_equal(buf, "type=AVC msg=audit(1.007:1): b\n");
@@ -256,7 +286,7 @@ static void destinations_are_checked(void **state)
 {
 	struct fixture *fx = *state;
 	struct lsm_audit *a = (struct lsm_audit *)1;
-	struct softsgx_err err = { 0 };
+	struct softsgx_err err = {0};
 	char bad[400];
 
 	assert_int_equal(lsm_audit_open(&a, "", &err), -EINVAL);
@@ -293,7 +323,7 @@ static void stderr_destination_writes_to_fd_2(void **state)
 	sectest_audit_free(&r);
 }
 
-#define NR_THREADS	  8
+#define NR_THREADS	 8
 #define LINES_PER_THREAD 3000
 
 struct writer {
@@ -312,8 +342,8 @@ static void *write_lines(void *arg)
 		/* Lengths from a few bytes to a few kilobytes, so writes race at every size. */
 		int padlen = (i * 37 + w->id * 101) % (int)(sizeof(pad) - 1);
 
-		if (lsm_audit_log(w->sink, "AVC", "thread=%d seq=%d pad=%.*s end", w->id, i,
-				  padlen, pad))
+		if (lsm_audit_log(w->sink, "AVC", "thread=%d seq=%d pad=%.*s end", w->id, i, padlen,
+				  pad))
 			return (void *)1;
 	}
 	return NULL;
@@ -328,7 +358,7 @@ static void check_concurrent_record(const char *body, char seen[NR_THREADS][LINE
 		fail_msg("torn record: \"%.80s\"", body);
 	assert_true(id >= 0 && id < NR_THREADS && seq >= 0 && seq < LINES_PER_THREAD);
 	pad = body + used;
-	size_t n = strspn(pad, (char[]){ (char)('a' + id), 0 });
+	size_t n = strspn(pad, (char[]){(char)('a' + id), 0});
 	assert_int_equal(n, (size_t)((seq * 37 + id * 101) % 2499));
 	assert_string_equal(pad + n, " end");
 	if (seen[id][seq])
@@ -349,7 +379,7 @@ static void concurrent_writers_never_tear_or_lose_lines(void **state)
 	assert_int_equal(lsm_audit_open(&sinks[0], fx->path, NULL), 0);
 	assert_int_equal(lsm_audit_open(&sinks[1], fx->path, NULL), 0);
 	for (int i = 0; i < NR_THREADS; i++) {
-		w[i] = (struct writer){ .sink = sinks[i % 2], .id = i };
+		w[i] = (struct writer){.sink = sinks[i % 2], .id = i};
 		assert_int_equal(pthread_create(&t[i], NULL, write_lines, &w[i]), 0);
 	}
 	for (int i = 0; i < NR_THREADS; i++) {
@@ -391,45 +421,44 @@ static void audit2allow_parser_reads_our_lines(void **state)
 	for (size_t i = 0; i < sizeof(avc_cases) / sizeof(avc_cases[0]); i++)
 		assert_int_equal(lsm_audit_avc(a, &avc_cases[i].rec), 0);
 	lsm_audit_close(a);
-	snprintf(cmd, sizeof(cmd),
-		 "%s -c '\n"
-		 "import sys, sepolgen.audit as A\n"
-		 "p = A.AuditParser(); p.parse_file(open(sys.argv[1]))\n"
-		 "for m in p.avc_msgs:\n"
-		 "    print(\"denied\" if m.denial else \"granted\", m.comm, m.scontext, m.tcontext,"
-		 " m.tclass, \",\".join(m.accesses))\n' %s",
-		 py, fx->path);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "%s -c '\n"
+	    "import sys, sepolgen.audit as A\n"
+	    "p = A.AuditParser(); p.parse_file(open(sys.argv[1]))\n"
+	    "for m in p.avc_msgs:\n"
+	    "    print(\"denied\" if m.denial else \"granted\", m.comm, m.scontext, m.tcontext,"
+	    " m.tclass, \",\".join(m.accesses))\n' %s",
+	    py, fx->path);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	n = fread(out, 1, sizeof(out) - 1, p);
 	out[n] = '\0';
 	assert_int_equal(pclose(p), 0);
-	assert_string_equal(out,
-			    "denied loader u:r:app_t u:r:app_t process2 sgx_execanon\n"
-			    "denied init system_u:system_r:app_t:s0 "
-			    "system_u:object_r:sgx_enclave_device_t:s0 chr_file open,read\n"
-			    "granted app u:r:app_t u:object_r:acme_enclave_t enclave init\n"
-			    "denied D792061707 u:r:app_t u:r:e_t enclave init\n"
-			    "denied 1226 u:r:app_t u:r:e_t enclave init\n");
+	assert_string_equal(out, "denied loader u:r:app_t u:r:app_t process2 sgx_execanon\n"
+				 "denied init system_u:system_r:app_t:s0 "
+				 "system_u:object_r:sgx_enclave_device_t:s0 chr_file open,read\n"
+				 "granted app u:r:app_t u:object_r:acme_enclave_t enclave init\n"
+				 "denied D792061707 u:r:app_t u:r:e_t enclave init\n"
+				 "denied 1226 u:r:app_t u:r:e_t enclave init\n");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(avc_lines_follow_the_kernel_format),
-		cmocka_unit_test_setup_teardown(avc_file_fields_and_ioctlcmd, setup, teardown),
-		cmocka_unit_test(dev_names_are_the_kernels),
-		cmocka_unit_test(too_small_buffers_are_refused),
-		cmocka_unit_test(line_framing_is_auditds),
-		cmocka_unit_test_setup_teardown(records_carry_time_and_increasing_serials, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(oversized_records_stay_one_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(destinations_are_checked, setup, teardown),
-		cmocka_unit_test_setup_teardown(stderr_destination_writes_to_fd_2, setup, teardown),
-		cmocka_unit_test_setup_teardown(concurrent_writers_never_tear_or_lose_lines, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(audit2allow_parser_reads_our_lines, setup,
-						teardown),
+	    cmocka_unit_test(avc_lines_follow_the_kernel_format),
+	    cmocka_unit_test_setup_teardown(avc_file_fields_and_ioctlcmd, setup, teardown),
+	    cmocka_unit_test(dev_names_are_the_kernels),
+	    cmocka_unit_test(too_small_buffers_are_refused),
+	    cmocka_unit_test(line_framing_is_auditds),
+	    cmocka_unit_test_setup_teardown(records_carry_time_and_increasing_serials, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(oversized_records_stay_one_line, setup, teardown),
+	    cmocka_unit_test_setup_teardown(destinations_are_checked, setup, teardown),
+	    cmocka_unit_test_setup_teardown(stderr_destination_writes_to_fd_2, setup, teardown),
+	    cmocka_unit_test_setup_teardown(concurrent_writers_never_tear_or_lose_lines, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(audit2allow_parser_reads_our_lines, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

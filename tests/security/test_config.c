@@ -73,27 +73,27 @@ static void state_dir_follows_the_user(void **state)
 }
 
 static const char every_key[] =
-	"# every key once\n"
-	"modules = launch, selinux\n"
-	"inode = anon\n"
-	"page_prot = source\n"
-	"\n"
-	"selinux.mode = permissive\n"
-	"selinux.policy = /etc/softsgx/policy.bin\n"
-	"selinux.file_contexts = /etc/softsgx/file_contexts\n"
-	"selinux.enclave_contexts = /etc/softsgx/enclave_contexts\n"
-	"selinux.context = system_u:system_r:app_t:s0\n"
-	"selinux.default_enclave_context = system_u:object_r:unlabeled_enclave_t:s0\n"
-	"   launch.list\t=\t/etc/softsgx/launch.list   \n"
-	"audit = /var/log/softsgx/audit.log\r\n"
-	"platform.epc_size = 256M\n"
-	"platform.sgx2 = no\n"
-	"platform.state_dir = /srv/softsgx";
+    "# every key once\n"
+    "modules = launch, selinux\n"
+    "inode = anon\n"
+    "page_prot = source\n"
+    "\n"
+    "selinux.mode = permissive\n"
+    "selinux.policy = /etc/softsgx/policy.bin\n"
+    "selinux.file_contexts = /etc/softsgx/file_contexts\n"
+    "selinux.enclave_contexts = /etc/softsgx/enclave_contexts\n"
+    "selinux.context = system_u:system_r:app_t:s0\n"
+    "selinux.default_enclave_context = system_u:object_r:unlabeled_enclave_t:s0\n"
+    "   launch.list\t=\t/etc/softsgx/launch.list   \n"
+    "audit = /var/log/softsgx/audit.log\r\n"
+    "platform.epc_size = 256M\n"
+    "platform.sgx2 = no\n"
+    "platform.state_dir = /srv/softsgx";
 
 static void every_key_is_parsed(void **state)
 {
 	struct softsgx_config cfg;
-	struct softsgx_err err = { 0 };
+	struct softsgx_err err = {0};
 
 	(void)state;
 	softsgx_config_defaults(&cfg);
@@ -126,17 +126,17 @@ struct value_case {
 };
 
 static const struct value_case value_cases[] = {
-	{ "platform.epc_size = 65536", 65536, 1, 0 },
-	{ "platform.epc_size = 64K", 64 << 10, 1, 0 },
-	{ "platform.epc_size = 64k", 64 << 10, 1, 0 },
-	{ "platform.epc_size = 1g", 1ull << 30, 1, 0 },
-	{ "platform.epc_size = 512G", 512ull << 30, 1, 0 },
-	{ "platform.sgx2 = yes", 128 << 20, 1, 0 },
-	{ "platform.sgx2 = true", 128 << 20, 1, 0 },
-	{ "platform.sgx2 = false", 128 << 20, 0, 0 },
-	{ "modules = none", 128 << 20, 1, 0 },
-	{ "modules = launch", 128 << 20, 1, 1 },
-	{ "modules=launch ,selinux\nselinux.policy=p", 128 << 20, 1, 2 },
+    {"platform.epc_size = 65536", 65536, 1, 0},
+    {"platform.epc_size = 64K", 64 << 10, 1, 0},
+    {"platform.epc_size = 64k", 64 << 10, 1, 0},
+    {"platform.epc_size = 1g", 1ull << 30, 1, 0},
+    {"platform.epc_size = 512G", 512ull << 30, 1, 0},
+    {"platform.sgx2 = yes", 128 << 20, 1, 0},
+    {"platform.sgx2 = true", 128 << 20, 1, 0},
+    {"platform.sgx2 = false", 128 << 20, 0, 0},
+    {"modules = none", 128 << 20, 1, 0},
+    {"modules = launch", 128 << 20, 1, 1},
+    {"modules=launch ,selinux\nselinux.policy=p", 128 << 20, 1, 2},
 };
 
 static void values_in_every_accepted_spelling(void **state)
@@ -144,7 +144,7 @@ static void values_in_every_accepted_spelling(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(value_cases) / sizeof(value_cases[0]); i++) {
 		struct softsgx_config cfg;
-		struct softsgx_err err = { 0 };
+		struct softsgx_err err = {0};
 
 		softsgx_config_defaults(&cfg);
 		if (parse(&cfg, value_cases[i].text, &err))
@@ -161,51 +161,58 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{ "foo = 1", "t.conf:1: unknown key \"foo\"" },
-	{ "Inode = anon", "t.conf:1: unknown key \"Inode\"" },
-	{ "inode = chardev\n# again\ninode = anon", "t.conf:3: duplicate key \"inode\" (first set on line 1)" },
-	{ "inode = block", "t.conf:1: inode: \"block\" is not one of chardev|anon" },
-	{ "inode = Anon", "t.conf:1: inode: \"Anon\" is not one of chardev|anon" },
-	{ "page_prot = vma", "t.conf:1: page_prot: \"vma\" is not one of secinfo|source" },
-	{ "selinux.mode = disabled",
-	  "t.conf:1: selinux.mode: \"disabled\" is not one of enforcing|permissive" },
-	{ "platform.sgx2 = 1", "t.conf:1: platform.sgx2: \"1\" is not one of yes|true|no|false" },
-	{ "modules = launch, apparmor",
-	  "t.conf:1: modules: unknown module \"apparmor\" (known: launch, selinux)" },
-	{ "modules = launch, launch", "t.conf:1: modules: module \"launch\" is listed twice" },
-	{ "modules = launch,,selinux", "t.conf:1: modules: empty module name in \"launch,,selinux\"" },
-	{ "modules = launch,", "t.conf:1: modules: empty module name in \"launch,\"" },
-	{ "modules = launch, ", "t.conf:1: modules: empty module name in \"launch,\"" },
-	{ "modules = launch, , selinux", "t.conf:1: modules: empty module name in \"launch, , selinux\"" },
-	{ "modules = selinux", "t.conf:1: module selinux is enabled but selinux.policy is not set" },
-	{ "# header\n\nmodules = launch,selinux\nplatform.sgx2 = yes\n",
-	  "t.conf:3: module selinux is enabled but selinux.policy is not set" },
-	{ "inode", "t.conf:1: expected \"key = value\", found \"inode\"" },
-	{ "= anon", "t.conf:1: a value without a key" },
-	{ "inode =", "t.conf:1: inode: empty value" },
-	{ "audit =   ", "t.conf:1: audit: empty value" },
-	{ "platform.epc_size = 1000", "t.conf:1: platform.epc_size: 1000 bytes is not a multiple of the 4096-byte page" },
-	{ "platform.epc_size = 12X",
-	  "t.conf:1: platform.epc_size: \"12X\" is not a size (a number with an optional K, M or G)" },
-	{ "platform.epc_size = 12MB",
-	  "t.conf:1: platform.epc_size: \"12MB\" is not a size (a number with an optional K, M or G)" },
-	{ "platform.epc_size = -4K",
-	  "t.conf:1: platform.epc_size: \"-4K\" is not a size (a number with an optional K, M or G)" },
-	{ "platform.epc_size = 0x1000",
-	  "t.conf:1: platform.epc_size: \"0x1000\" is not a size (a number with an optional K, M or G)" },
-	{ "platform.epc_size = 4K", "t.conf:1: platform.epc_size: 4096 bytes is outside 64K..512G" },
-	{ "platform.epc_size = 0", "t.conf:1: platform.epc_size: 0 bytes is outside 64K..512G" },
-	{ "platform.epc_size = 513G", "t.conf:1: platform.epc_size: 550829555712 bytes is outside 64K..512G" },
-	{ "platform.epc_size = 99999999999999999999", "t.conf:1: platform.epc_size: \"99999999999999999999\" is out of range" },
-	{ "platform.epc_size = 17179869184G", "t.conf:1: platform.epc_size: \"17179869184G\" is out of range" },
-	{ "selinux.context = app_t",
-	  "t.conf:1: selinux.context: \"app_t\" is not a security context (user:role:type[:level])" },
-	{ "selinux.context = u:r:app t",
-	  "t.conf:1: selinux.context: \"u:r:app t\" holds a blank or control character" },
-	{ "selinux.default_enclave_context = u::e_t",
-	  "t.conf:1: selinux.default_enclave_context: \"u::e_t\" has an empty field" },
-	{ "selinux.context = u:r:app_t:", "t.conf:1: selinux.context: \"u:r:app_t:\" has an empty field" },
-	{ "selinux.context = :r:app_t", "t.conf:1: selinux.context: \":r:app_t\" has an empty field" },
+    {"foo = 1", "t.conf:1: unknown key \"foo\""},
+    {"Inode = anon", "t.conf:1: unknown key \"Inode\""},
+    {"inode = chardev\n# again\ninode = anon",
+     "t.conf:3: duplicate key \"inode\" (first set on line 1)"},
+    {"inode = block", "t.conf:1: inode: \"block\" is not one of chardev|anon"},
+    {"inode = Anon", "t.conf:1: inode: \"Anon\" is not one of chardev|anon"},
+    {"page_prot = vma", "t.conf:1: page_prot: \"vma\" is not one of secinfo|source"},
+    {"selinux.mode = disabled",
+     "t.conf:1: selinux.mode: \"disabled\" is not one of enforcing|permissive"},
+    {"platform.sgx2 = 1", "t.conf:1: platform.sgx2: \"1\" is not one of yes|true|no|false"},
+    {"modules = launch, apparmor",
+     "t.conf:1: modules: unknown module \"apparmor\" (known: launch, selinux)"},
+    {"modules = launch, launch", "t.conf:1: modules: module \"launch\" is listed twice"},
+    {"modules = launch,,selinux", "t.conf:1: modules: empty module name in \"launch,,selinux\""},
+    {"modules = launch,", "t.conf:1: modules: empty module name in \"launch,\""},
+    {"modules = launch, ", "t.conf:1: modules: empty module name in \"launch,\""},
+    {"modules = launch, , selinux",
+     "t.conf:1: modules: empty module name in \"launch, , selinux\""},
+    {"modules = selinux", "t.conf:1: module selinux is enabled but selinux.policy is not set"},
+    {"# header\n\nmodules = launch,selinux\nplatform.sgx2 = yes\n",
+     "t.conf:3: module selinux is enabled but selinux.policy is not set"},
+    {"inode", "t.conf:1: expected \"key = value\", found \"inode\""},
+    {"= anon", "t.conf:1: a value without a key"},
+    {"inode =", "t.conf:1: inode: empty value"},
+    {"audit =   ", "t.conf:1: audit: empty value"},
+    {"platform.epc_size = 1000",
+     "t.conf:1: platform.epc_size: 1000 bytes is not a multiple of the 4096-byte page"},
+    {"platform.epc_size = 12X",
+     "t.conf:1: platform.epc_size: \"12X\" is not a size (a number with an optional K, M or G)"},
+    {"platform.epc_size = 12MB",
+     "t.conf:1: platform.epc_size: \"12MB\" is not a size (a number with an optional K, M or G)"},
+    {"platform.epc_size = -4K",
+     "t.conf:1: platform.epc_size: \"-4K\" is not a size (a number with an optional K, M or G)"},
+    {"platform.epc_size = 0x1000",
+     "t.conf:1: platform.epc_size: \"0x1000\" is not a size (a number with an optional K, M or G)"},
+    {"platform.epc_size = 4K", "t.conf:1: platform.epc_size: 4096 bytes is outside 64K..512G"},
+    {"platform.epc_size = 0", "t.conf:1: platform.epc_size: 0 bytes is outside 64K..512G"},
+    {"platform.epc_size = 513G",
+     "t.conf:1: platform.epc_size: 550829555712 bytes is outside 64K..512G"},
+    {"platform.epc_size = 99999999999999999999",
+     "t.conf:1: platform.epc_size: \"99999999999999999999\" is out of range"},
+    {"platform.epc_size = 17179869184G",
+     "t.conf:1: platform.epc_size: \"17179869184G\" is out of range"},
+    {"selinux.context = app_t",
+     "t.conf:1: selinux.context: \"app_t\" is not a security context (user:role:type[:level])"},
+    {"selinux.context = u:r:app t",
+     "t.conf:1: selinux.context: \"u:r:app t\" holds a blank or control character"},
+    {"selinux.default_enclave_context = u::e_t",
+     "t.conf:1: selinux.default_enclave_context: \"u::e_t\" has an empty field"},
+    {"selinux.context = u:r:app_t:",
+     "t.conf:1: selinux.context: \"u:r:app_t:\" has an empty field"},
+    {"selinux.context = :r:app_t", "t.conf:1: selinux.context: \":r:app_t\" has an empty field"},
 };
 
 static void malformed_files_are_refused_with_line_and_problem(void **state)
@@ -213,7 +220,7 @@ static void malformed_files_are_refused_with_line_and_problem(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		struct softsgx_config cfg, before;
-		struct softsgx_err err = { 0 };
+		struct softsgx_err err = {0};
 
 		softsgx_config_defaults(&cfg);
 		before = cfg;
@@ -228,7 +235,7 @@ static void malformed_files_are_refused_with_line_and_problem(void **state)
 static void oversized_values_and_bytes_are_refused(void **state)
 {
 	struct softsgx_config cfg;
-	struct softsgx_err err = { 0 };
+	struct softsgx_err err = {0};
 	char *text = malloc(10000);
 
 	(void)state;
@@ -248,9 +255,9 @@ static void oversized_values_and_bytes_are_refused(void **state)
 	text[9000] = '\0';
 	assert_int_equal(parse(&cfg, text, &err), -EINVAL);
 	assert_string_equal(err.msg, "t.conf:1: line longer than 8191 bytes");
-	assert_int_equal(softsgx_config_parse(&cfg, "inode = anon\naudit = a\0b\n", 24, "t.conf",
-					      &err),
-			 -EINVAL);
+	assert_int_equal(
+	    softsgx_config_parse(&cfg, "inode = anon\naudit = a\0b\n", 24, "t.conf", &err),
+	    -EINVAL);
 	assert_string_equal(err.msg, "t.conf:2: a NUL byte in the line");
 	free(text);
 }
@@ -259,7 +266,7 @@ static void oversized_values_and_bytes_are_refused(void **state)
 static void later_files_override_only_their_keys(void **state)
 {
 	struct softsgx_config cfg;
-	struct softsgx_err err = { 0 };
+	struct softsgx_err err = {0};
 
 	(void)state;
 	softsgx_config_defaults(&cfg);
@@ -278,7 +285,7 @@ static void later_files_override_only_their_keys(void **state)
 static void load_takes_relative_paths_from_the_files_directory(void **state)
 {
 	struct softsgx_config cfg;
-	struct softsgx_err err = { 0 };
+	struct softsgx_err err = {0};
 	char dir[256], path[400], want[600];
 
 	(void)state;
@@ -313,7 +320,7 @@ static void annotated_example_parses(void **state)
 {
 	const char *root = getenv("SOFTSGX_SOURCE_ROOT");
 	struct softsgx_config cfg;
-	struct softsgx_err err = { 0 };
+	struct softsgx_err err = {0};
 	char path[PATH_MAX];
 
 	(void)state;
@@ -347,15 +354,15 @@ static void annotated_example_parses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(defaults_are_upstream_behaviour),
-		cmocka_unit_test(state_dir_follows_the_user),
-		cmocka_unit_test(every_key_is_parsed),
-		cmocka_unit_test(values_in_every_accepted_spelling),
-		cmocka_unit_test(malformed_files_are_refused_with_line_and_problem),
-		cmocka_unit_test(oversized_values_and_bytes_are_refused),
-		cmocka_unit_test(later_files_override_only_their_keys),
-		cmocka_unit_test(load_takes_relative_paths_from_the_files_directory),
-		cmocka_unit_test(annotated_example_parses),
+	    cmocka_unit_test(defaults_are_upstream_behaviour),
+	    cmocka_unit_test(state_dir_follows_the_user),
+	    cmocka_unit_test(every_key_is_parsed),
+	    cmocka_unit_test(values_in_every_accepted_spelling),
+	    cmocka_unit_test(malformed_files_are_refused_with_line_and_problem),
+	    cmocka_unit_test(oversized_values_and_bytes_are_refused),
+	    cmocka_unit_test(later_files_override_only_their_keys),
+	    cmocka_unit_test(load_takes_relative_paths_from_the_files_directory),
+	    cmocka_unit_test(annotated_example_parses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

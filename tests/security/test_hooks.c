@@ -33,7 +33,7 @@ struct test_module {
 	struct lsm_audit *audit;
 };
 
-static struct test_module mod_a = { .name = "A" }, mod_b = { .name = "B" };
+static struct test_module mod_a = {.name = "A"}, mod_b = {.name = "B"};
 static char calls[256];
 
 static int record(void *priv, const char *hook)
@@ -135,18 +135,18 @@ static int t_provision(void *p, const struct lsm_cred *c, const struct lsm_encla
 	.file_mprotect = t_mprotect, .enclave_map = t_map, .enclave_load = t_load,                 \
 	.enclave_init = t_einit, .enclave_provision = t_provision
 
-static const struct lsm_module_ops ops_a = { .name = "A", .init = a_init, TEST_HOOKS };
-static const struct lsm_module_ops ops_b = { .name = "B", .init = b_init, TEST_HOOKS };
+static const struct lsm_module_ops ops_a = {.name = "A", .init = a_init, TEST_HOOKS};
+static const struct lsm_module_ops ops_b = {.name = "B", .init = b_init, TEST_HOOKS};
 /* A module with no hook function at all has no opinion on anything. */
-static const struct lsm_module_ops ops_silent = { .name = "silent" };
+static const struct lsm_module_ops ops_silent = {.name = "silent"};
 
 /* The eight hooks, each called the way the driver calls it. */
-static const struct lsm_cred cred = { .pid = 4242, .comm = "loader" };
-static const struct lsm_file dev = { .device = LSM_DEV_ENCLAVE, .path = "/dev/sgx_enclave" };
-static const struct lsm_enclave encl = { .base = 0x7f0000000000, .size = 0x200000, .id = 9 };
-static const struct lsm_source src = { .anonymous = true, .prot = 5 };
+static const struct lsm_cred cred = {.pid = 4242, .comm = "loader"};
+static const struct lsm_file dev = {.device = LSM_DEV_ENCLAVE, .path = "/dev/sgx_enclave"};
+static const struct lsm_enclave encl = {.base = 0x7f0000000000, .size = 0x200000, .id = 9};
+static const struct lsm_source src = {.anonymous = true, .prot = 5};
 static struct sgx_sigstruct sig;
-static const struct sgx_attributes attr = { .flags = SGX_ATTR_INIT, .xfrm = 3 };
+static const struct sgx_attributes attr = {.flags = SGX_ATTR_INIT, .xfrm = 3};
 
 static int call_hook(struct lsm_stack *s, int hook)
 {
@@ -170,9 +170,9 @@ static int call_hook(struct lsm_stack *s, int hook)
 	}
 }
 
-static const char *const hook_name[] = { "file_open",	  "file_ioctl",	  "mmap_file",
-					 "file_mprotect", "enclave_map",  "enclave_load",
-					 "enclave_init",  "enclave_provision" };
+static const char *const hook_name[] = {"file_open",	 "file_ioctl",	     "mmap_file",
+					"file_mprotect", "enclave_map",	     "enclave_load",
+					"enclave_init",	 "enclave_provision"};
 #define NR_HOOKS 8
 
 struct fixture {
@@ -209,41 +209,41 @@ static int teardown(void **state)
 static void stack_of(struct fixture *fx, const struct lsm_module_ops *first,
 		     const struct lsm_module_ops *second)
 {
-	const struct lsm_module_ops *ops[] = { first, second };
-	struct softsgx_err err = { 0 };
+	const struct lsm_module_ops *ops[] = {first, second};
+	struct softsgx_err err = {0};
 
 	if (lsm_stack_create_ops(&fx->stack, ops, second ? 2 : 1, &fx->cfg, &err))
 		fail_msg("lsm_stack_create_ops: %s", err.msg);
 }
 
 struct stack_case {
-	int a, b; /* verdicts of A and B */
-	int rc; /* what the hook returns */
-	const char *calls; /* "%s" = the hook's name */
+	int a, b;		/* verdicts of A and B */
+	int rc;			/* what the hook returns */
+	const char *calls;	/* "%s" = the hook's name */
 	const char *audit_type; /* the one audit record expected, NULL for none */
-	const char *audit; /* its body, or the start of it; "%s" = the hook's name */
+	const char *audit;	/* its body, or the start of it; "%s" = the hook's name */
 };
 
 /* A is stacked first, B second. */
 static const struct stack_case stack_cases[] = {
-	{ 0, 0, 0, "A:%1$s B:%1$s", NULL, NULL },
-	{ -EACCES, 0, -EACCES, "A:%1$s", "TEST", "module=A denied %1$s" },
-	{ 0, -EACCES, -EACCES, "A:%1$s B:%1$s", "TEST", "module=B denied %1$s" },
-	{ -EACCES, -EACCES, -EACCES, "A:%1$s", "TEST", "module=A denied %1$s" },
-	{ -EPERM, 0, -EPERM, "A:%1$s", "TEST", "module=A denied %1$s" },
-	{ -ENOMEM, 0, -EACCES, "A:%1$s", "SGX_HOOK",
-	  "softsgx:  denied  hook=%1$s module=A error=ENOMEM (Cannot allocate memory) for  "
-	  "pid=4242 comm=\"loader\" reason=\"the module failed to decide: denied (fail closed)\"" },
-	{ 0, -EIO, -EACCES, "A:%1$s B:%1$s", "SGX_HOOK",
-	  "softsgx:  denied  hook=%1$s module=B error=EIO (Input/output error) for  pid=4242 "
-	  "comm=\"loader\" reason=\"the module failed to decide: denied (fail closed)\"" },
-	{ -ENOENT, -EACCES, -EACCES, "A:%1$s", "SGX_HOOK",
-	  "softsgx:  denied  hook=%1$s module=A error=ENOENT (No such file or directory) for  "
-	  "pid=4242 comm=\"loader\" reason=\"the module failed to decide: denied (fail closed)\"" },
-	/* Not even an errno: still a failure, still denied. */
-	{ 1, 0, -EACCES, "A:%1$s", "SGX_HOOK",
-	  "softsgx:  denied  hook=%1$s module=A error=EINVAL (Invalid argument) for  pid=4242 "
-	  "comm=\"loader\" reason=\"the module failed to decide: denied (fail closed)\"" },
+    {0, 0, 0, "A:%1$s B:%1$s", NULL, NULL},
+    {-EACCES, 0, -EACCES, "A:%1$s", "TEST", "module=A denied %1$s"},
+    {0, -EACCES, -EACCES, "A:%1$s B:%1$s", "TEST", "module=B denied %1$s"},
+    {-EACCES, -EACCES, -EACCES, "A:%1$s", "TEST", "module=A denied %1$s"},
+    {-EPERM, 0, -EPERM, "A:%1$s", "TEST", "module=A denied %1$s"},
+    {-ENOMEM, 0, -EACCES, "A:%1$s", "SGX_HOOK",
+     "softsgx:  denied  hook=%1$s module=A error=ENOMEM (Cannot allocate memory) for  "
+     "pid=4242 comm=\"loader\" reason=\"the module failed to decide: denied (fail closed)\""},
+    {0, -EIO, -EACCES, "A:%1$s B:%1$s", "SGX_HOOK",
+     "softsgx:  denied  hook=%1$s module=B error=EIO (Input/output error) for  pid=4242 "
+     "comm=\"loader\" reason=\"the module failed to decide: denied (fail closed)\""},
+    {-ENOENT, -EACCES, -EACCES, "A:%1$s", "SGX_HOOK",
+     "softsgx:  denied  hook=%1$s module=A error=ENOENT (No such file or directory) for  "
+     "pid=4242 comm=\"loader\" reason=\"the module failed to decide: denied (fail closed)\""},
+    /* Not even an errno: still a failure, still denied. */
+    {1, 0, -EACCES, "A:%1$s", "SGX_HOOK",
+     "softsgx:  denied  hook=%1$s module=A error=EINVAL (Invalid argument) for  pid=4242 "
+     "comm=\"loader\" reason=\"the module failed to decide: denied (fail closed)\""},
 };
 
 static void check_audit(struct fixture *fx, const char *type, const char *body_fmt,
@@ -322,7 +322,7 @@ static void no_stack_allows_everything(void **state)
 static void stack_without_modules_allows_everything(void **state)
 {
 	struct fixture *fx = *state;
-	struct softsgx_err err = { 0 };
+	struct softsgx_err err = {0};
 
 	fx->cfg.nr_modules = 0;
 	assert_int_equal(lsm_stack_create(&fx->stack, &fx->cfg, &err), 0);
@@ -348,8 +348,8 @@ static void module_without_hooks_has_no_opinion(void **state)
 static void failing_module_init_refuses_the_stack(void **state)
 {
 	struct fixture *fx = *state;
-	const struct lsm_module_ops *ops[] = { &ops_a, &ops_b };
-	struct softsgx_err err = { 0 };
+	const struct lsm_module_ops *ops[] = {&ops_a, &ops_b};
+	struct softsgx_err err = {0};
 
 	mod_b.init_rc = -EBADMSG;
 	assert_int_equal(lsm_stack_create_ops(&fx->stack, ops, 2, &fx->cfg, &err), -EBADMSG);
@@ -375,9 +375,9 @@ struct create_case {
 };
 
 static const struct create_case create_cases[] = {
-	{ { "nosuch" }, 1, -ENOENT, "security: module \"nosuch\" is not part of this build" },
-	{ { "launch", "launch" }, 2, -EINVAL, "security: module \"launch\" is listed twice" },
-	{ { "launch" }, 5, -EINVAL, "security: 5 modules configured, at most 4" },
+    {{"nosuch"}, 1, -ENOENT, "security: module \"nosuch\" is not part of this build"},
+    {{"launch", "launch"}, 2, -EINVAL, "security: module \"launch\" is listed twice"},
+    {{"launch"}, 5, -EINVAL, "security: 5 modules configured, at most 4"},
 };
 
 static void stack_refuses_unknown_and_repeated_modules(void **state)
@@ -385,7 +385,7 @@ static void stack_refuses_unknown_and_repeated_modules(void **state)
 	struct fixture *fx = *state;
 
 	for (size_t i = 0; i < sizeof(create_cases) / sizeof(create_cases[0]); i++) {
-		struct softsgx_err err = { 0 };
+		struct softsgx_err err = {0};
 		const struct create_case *c = &create_cases[i];
 
 		fx->cfg.nr_modules = c->nr;
@@ -400,37 +400,35 @@ static void stack_refuses_unknown_and_repeated_modules(void **state)
 static void unwritable_audit_destination_refuses_the_stack(void **state)
 {
 	struct fixture *fx = *state;
-	struct softsgx_err err = { 0 };
+	struct softsgx_err err = {0};
 	char want[PATH_MAX + 100];
 
 	snprintf(fx->cfg.audit, sizeof(fx->cfg.audit), "%s/no/such/dir/audit.log", fx->dir);
 	assert_int_equal(lsm_stack_create(&fx->stack, &fx->cfg, &err), -ENOENT);
 	assert_null(fx->stack);
-	snprintf(want, sizeof(want), "audit: cannot open %s for appending: No such file or directory",
-		 fx->cfg.audit);
+	snprintf(want, sizeof(want),
+		 "audit: cannot open %s for appending: No such file or directory", fx->cfg.audit);
 	assert_string_equal(err.msg, want);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-			first_denial_wins_and_every_deciding_denial_is_audited, setup, teardown),
-		cmocka_unit_test_setup_teardown(stacking_order_is_the_configured_order, setup,
-						teardown),
-		cmocka_unit_test(no_stack_allows_everything),
-		cmocka_unit_test_setup_teardown(stack_without_modules_allows_everything, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(module_without_hooks_has_no_opinion, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(failing_module_init_refuses_the_stack, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(warnings_of_every_module_are_kept_in_order, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(stack_refuses_unknown_and_repeated_modules, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(unwritable_audit_destination_refuses_the_stack,
-						setup, teardown),
+	    cmocka_unit_test_setup_teardown(first_denial_wins_and_every_deciding_denial_is_audited,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(stacking_order_is_the_configured_order, setup,
+					    teardown),
+	    cmocka_unit_test(no_stack_allows_everything),
+	    cmocka_unit_test_setup_teardown(stack_without_modules_allows_everything, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(module_without_hooks_has_no_opinion, setup, teardown),
+	    cmocka_unit_test_setup_teardown(failing_module_init_refuses_the_stack, setup, teardown),
+	    cmocka_unit_test_setup_teardown(warnings_of_every_module_are_kept_in_order, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(stack_refuses_unknown_and_repeated_modules, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(unwritable_audit_destination_refuses_the_stack, setup,
+					    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -66,7 +66,7 @@ static int teardown(void **state)
 static void make_stack(struct fixture *fx, const char *list_text)
 {
 	struct softsgx_config cfg;
-	struct softsgx_err err = { 0 };
+	struct softsgx_err err = {0};
 
 	softsgx_config_defaults(&cfg);
 	cfg.nr_modules = 1;
@@ -86,9 +86,9 @@ static int init_enclave(struct fixture *fx, const struct sgx_sigstruct *sig, uin
 			uint64_t attr_flags)
 {
 	struct sgx_sigstruct s = *sig;
-	struct sgx_attributes attr = { .flags = SGX_ATTR_INIT | SGX_ATTR_MODE64BIT | attr_flags,
-				       .xfrm = 3 };
-	struct lsm_enclave encl = { .base = 0x100000, .size = 0x100000, .id = 1 };
+	struct sgx_attributes attr = {.flags = SGX_ATTR_INIT | SGX_ATTR_MODE64BIT | attr_flags,
+				      .xfrm = 3};
+	struct lsm_enclave encl = {.base = 0x100000, .size = 0x100000, .id = 1};
 
 	s.body.isv_svn = isvsvn;
 	return security_enclave_init(fx->stack, &fx->cred, &encl, &s, NULL, &attr);
@@ -156,7 +156,8 @@ static void empty_list_denies_everything_and_warns(void **state)
 
 	make_stack(fx, "# nobody may launch\n\n");
 	assert_non_null(lsm_stack_warnings(fx->stack));
-	assert_non_null(strstr(lsm_stack_warnings(fx->stack), "has no rule: every enclave is denied"));
+	assert_non_null(
+	    strstr(lsm_stack_warnings(fx->stack), "has no rule: every enclave is denied"));
 	assert_int_equal(init_enclave(fx, &fx->test_sig, 2, 0), -EACCES);
 	expect_one_denial(fx, TEST_MRENCLAVE, TEST_MRSIGNER, TEST_ISVPRODID, 2, 0, 0,
 			  "the launch list is empty: every enclave is denied");
@@ -169,8 +170,9 @@ static void unconfigured_list_denies_everything_and_warns(void **state)
 
 	make_stack(fx, NULL);
 	assert_non_null(lsm_stack_warnings(fx->stack));
-	assert_non_null(strstr(lsm_stack_warnings(fx->stack),
-			       "no launch list is configured (launch.list): every enclave is denied"));
+	assert_non_null(
+	    strstr(lsm_stack_warnings(fx->stack),
+		   "no launch list is configured (launch.list): every enclave is denied"));
 	assert_int_equal(init_enclave(fx, &fx->test_sig, 2, 0), -EACCES);
 }
 
@@ -178,7 +180,7 @@ static void missing_list_file_denies_everything_and_warns(void **state)
 {
 	struct fixture *fx = *state;
 	struct softsgx_config cfg;
-	struct softsgx_err err = { 0 };
+	struct softsgx_err err = {0};
 
 	softsgx_config_defaults(&cfg);
 	cfg.nr_modules = 1;
@@ -201,35 +203,40 @@ struct rule_case {
 };
 
 static const struct rule_case rule_cases[] = {
-	{ "isvprodid matches", "mrsigner " TEST_MRSIGNER " isvprodid 65535\n", 0, 0, 0, 0, NULL },
-	{ "isvprodid differs", "mrsigner " TEST_MRSIGNER " isvprodid 7\n", 0, 0, 0, -EACCES,
-	  "ISVPRODID 65535 is not isvprodid 7 of the rule on line 1" },
-	{ "debug without allow-debug", "mrsigner " TEST_MRSIGNER "\n", 0, 0, SGX_ATTR_DEBUG,
-	  -EACCES, "a DEBUG enclave, and the rule on line 1 has no allow-debug" },
-	{ "debug with allow-debug", "mrsigner " TEST_MRSIGNER " allow-debug\n", 0, 0,
-	  SGX_ATTR_DEBUG, 0, NULL },
-	{ "provision without allow-provision", "mrsigner " TEST_MRSIGNER " allow-debug\n", 0, 0,
-	  SGX_ATTR_PROVISIONKEY, -EACCES,
-	  "asks for the PROVISIONKEY, and the rule on line 1 has no allow-provision" },
-	{ "provision with allow-provision", "mrsigner " TEST_MRSIGNER " allow-provision\n", 0, 0,
-	  SGX_ATTR_PROVISIONKEY, 0, NULL },
-	{ "mrenclave rule", "mrenclave " TEST_MRENCLAVE "\n", 0, 0, 0, 0, NULL },
-	{ "mrenclave rule in upper case", "mrenclave 784ACFD7D5096A8F0FBD3265760BFF21B120F62407A9A9E5BA31AA3C8ED198FC\n",
-	  0, 0, 0, 0, NULL },
-	{ "mrenclave rule names another enclave", "mrenclave " TEST_MRENCLAVE "\n", 1, 0, 0,
-	  -EACCES, "no rule names this MRENCLAVE or MRSIGNER" },
-	{ "mrsigner is not an mrenclave", "mrenclave " TEST_MRSIGNER "\n", 0, 0, 0, -EACCES,
-	  "no rule names this MRENCLAVE or MRSIGNER" },
-	{ "second rule admits", "mrsigner " TEST_MRSIGNER " min-isvsvn 9\n# older builds\n"
-	  "mrenclave " TEST_MRENCLAVE " # this exact build\n", 0, 3, 0, 0, NULL },
-	{ "first refusal is reported", "mrsigner " TEST_MRSIGNER " min-isvsvn 9\n"
-	  "mrenclave " TEST_MRENCLAVE " isvprodid 1\n", 0, 3, 0, -EACCES,
-	  "ISVSVN 3 is below min-isvsvn 9 of the rule on line 1" },
-	{ "all options together", "  mrsigner\t" TEST_MRSIGNER " isvprodid 65535 min-isvsvn 4 "
-	  "allow-debug allow-provision  \r\n", 0, 4, SGX_ATTR_DEBUG | SGX_ATTR_PROVISIONKEY, 0,
-	  NULL },
-	{ "second signer listed", "mrsigner " TEST_MRSIGNER "\nmrsigner " SIG1_MRSIGNER "\n", 1, 0,
-	  0, 0, NULL },
+    {"isvprodid matches", "mrsigner " TEST_MRSIGNER " isvprodid 65535\n", 0, 0, 0, 0, NULL},
+    {"isvprodid differs", "mrsigner " TEST_MRSIGNER " isvprodid 7\n", 0, 0, 0, -EACCES,
+     "ISVPRODID 65535 is not isvprodid 7 of the rule on line 1"},
+    {"debug without allow-debug", "mrsigner " TEST_MRSIGNER "\n", 0, 0, SGX_ATTR_DEBUG, -EACCES,
+     "a DEBUG enclave, and the rule on line 1 has no allow-debug"},
+    {"debug with allow-debug", "mrsigner " TEST_MRSIGNER " allow-debug\n", 0, 0, SGX_ATTR_DEBUG, 0,
+     NULL},
+    {"provision without allow-provision", "mrsigner " TEST_MRSIGNER " allow-debug\n", 0, 0,
+     SGX_ATTR_PROVISIONKEY, -EACCES,
+     "asks for the PROVISIONKEY, and the rule on line 1 has no allow-provision"},
+    {"provision with allow-provision", "mrsigner " TEST_MRSIGNER " allow-provision\n", 0, 0,
+     SGX_ATTR_PROVISIONKEY, 0, NULL},
+    {"mrenclave rule", "mrenclave " TEST_MRENCLAVE "\n", 0, 0, 0, 0, NULL},
+    {"mrenclave rule in upper case",
+     "mrenclave 784ACFD7D5096A8F0FBD3265760BFF21B120F62407A9A9E5BA31AA3C8ED198FC\n", 0, 0, 0, 0,
+     NULL},
+    {"mrenclave rule names another enclave", "mrenclave " TEST_MRENCLAVE "\n", 1, 0, 0, -EACCES,
+     "no rule names this MRENCLAVE or MRSIGNER"},
+    {"mrsigner is not an mrenclave", "mrenclave " TEST_MRSIGNER "\n", 0, 0, 0, -EACCES,
+     "no rule names this MRENCLAVE or MRSIGNER"},
+    {"second rule admits",
+     "mrsigner " TEST_MRSIGNER " min-isvsvn 9\n# older builds\n"
+     "mrenclave " TEST_MRENCLAVE " # this exact build\n",
+     0, 3, 0, 0, NULL},
+    {"first refusal is reported",
+     "mrsigner " TEST_MRSIGNER " min-isvsvn 9\n"
+     "mrenclave " TEST_MRENCLAVE " isvprodid 1\n",
+     0, 3, 0, -EACCES, "ISVSVN 3 is below min-isvsvn 9 of the rule on line 1"},
+    {"all options together",
+     "  mrsigner\t" TEST_MRSIGNER " isvprodid 65535 min-isvsvn 4 "
+     "allow-debug allow-provision  \r\n",
+     0, 4, SGX_ATTR_DEBUG | SGX_ATTR_PROVISIONKEY, 0, NULL},
+    {"second signer listed", "mrsigner " TEST_MRSIGNER "\nmrsigner " SIG1_MRSIGNER "\n", 1, 0, 0, 0,
+     NULL},
 };
 
 static void rules_decide_as_specified(void **state)
@@ -261,9 +268,9 @@ static void rules_decide_as_specified(void **state)
 static void other_hooks_are_not_gated(void **state)
 {
 	struct fixture *fx = *state;
-	struct lsm_file dev = { .device = LSM_DEV_ENCLAVE, .path = "/dev/sgx_enclave" };
-	struct lsm_enclave encl = { .id = 1 };
-	struct lsm_source src = { .anonymous = true, .prot = 5 };
+	struct lsm_file dev = {.device = LSM_DEV_ENCLAVE, .path = "/dev/sgx_enclave"};
+	struct lsm_enclave encl = {.id = 1};
+	struct lsm_source src = {.anonymous = true, .prot = 5};
 
 	make_stack(fx, "");
 	assert_int_equal(security_file_open(fx->stack, &fx->cred, &dev, 2), 0);
@@ -280,8 +287,8 @@ static void other_hooks_are_not_gated(void **state)
 static void init_without_sigstruct_fails_closed(void **state)
 {
 	struct fixture *fx = *state;
-	struct sgx_attributes attr = { .flags = SGX_ATTR_INIT, .xfrm = 3 };
-	struct lsm_enclave encl = { .id = 1 };
+	struct sgx_attributes attr = {.flags = SGX_ATTR_INIT, .xfrm = 3};
+	struct lsm_enclave encl = {.id = 1};
 	struct sectest_audit a;
 
 	make_stack(fx, "mrsigner " TEST_MRSIGNER "\n");
@@ -300,22 +307,27 @@ struct bad_list {
 };
 
 static const struct bad_list bad_lists[] = {
-	{ "mrsigner\n", "1: mrsigner needs 64 hex digits" },
-	{ "mrsigner abc\n", "1: mrsigner: \"abc\" is not 64 hex digits" },
-	{ "\n\nmrsigner " TEST_MRSIGNER "x\n", "3: mrsigner: \"" TEST_MRSIGNER "x\" is not 64 hex digits" },
-	{ "mrsigner 0g4bab3d6036ac1d730fa83d7366df1dd2dfeac194ef335d6854d8a6c6475542\n",
-	  "1: mrsigner: \"0g4bab3d6036ac1d730fa83d7366df1dd2dfeac194ef335d6854d8a6c6475542\" is not 64 hex digits" },
-	{ "signer " TEST_MRSIGNER "\n", "1: a rule starts with mrsigner or mrenclave, not \"signer\"" },
-	{ "mrsigner " TEST_MRSIGNER " min-isvsvn\n", "1: min-isvsvn needs a number" },
-	{ "mrsigner " TEST_MRSIGNER " min-isvsvn -1\n", "1: min-isvsvn: \"-1\" is not a decimal number" },
-	{ "mrsigner " TEST_MRSIGNER " min-isvsvn 65536\n", "1: min-isvsvn: 65536 is above 65535" },
-	{ "mrsigner " TEST_MRSIGNER " isvprodid 0x10\n", "1: isvprodid: \"0x10\" is not a decimal number" },
-	{ "mrsigner " TEST_MRSIGNER " isvprodid 1 isvprodid 2\n", "1: isvprodid given twice" },
-	{ "mrsigner " TEST_MRSIGNER " allow-debug allow-debug\n", "1: allow-debug given twice" },
-	{ "mrsigner " TEST_MRSIGNER " allow-everything\n",
-	  "1: unknown option \"allow-everything\" (isvprodid N, min-isvsvn N, allow-debug, allow-provision)" },
-	{ "# ok\nmrsigner " TEST_MRSIGNER " allow-d\xc3\xa9""bug\n",
-	  "2: a control or non-ASCII byte (0xc3) at column 82" },
+    {"mrsigner\n", "1: mrsigner needs 64 hex digits"},
+    {"mrsigner abc\n", "1: mrsigner: \"abc\" is not 64 hex digits"},
+    {"\n\nmrsigner " TEST_MRSIGNER "x\n",
+     "3: mrsigner: \"" TEST_MRSIGNER "x\" is not 64 hex digits"},
+    {"mrsigner 0g4bab3d6036ac1d730fa83d7366df1dd2dfeac194ef335d6854d8a6c6475542\n",
+     "1: mrsigner: \"0g4bab3d6036ac1d730fa83d7366df1dd2dfeac194ef335d6854d8a6c6475542\" is not 64 "
+     "hex digits"},
+    {"signer " TEST_MRSIGNER "\n", "1: a rule starts with mrsigner or mrenclave, not \"signer\""},
+    {"mrsigner " TEST_MRSIGNER " min-isvsvn\n", "1: min-isvsvn needs a number"},
+    {"mrsigner " TEST_MRSIGNER " min-isvsvn -1\n", "1: min-isvsvn: \"-1\" is not a decimal number"},
+    {"mrsigner " TEST_MRSIGNER " min-isvsvn 65536\n", "1: min-isvsvn: 65536 is above 65535"},
+    {"mrsigner " TEST_MRSIGNER " isvprodid 0x10\n",
+     "1: isvprodid: \"0x10\" is not a decimal number"},
+    {"mrsigner " TEST_MRSIGNER " isvprodid 1 isvprodid 2\n", "1: isvprodid given twice"},
+    {"mrsigner " TEST_MRSIGNER " allow-debug allow-debug\n", "1: allow-debug given twice"},
+    {"mrsigner " TEST_MRSIGNER " allow-everything\n",
+     "1: unknown option \"allow-everything\" (isvprodid N, min-isvsvn N, allow-debug, "
+     "allow-provision)"},
+    {"# ok\nmrsigner " TEST_MRSIGNER " allow-d\xc3\xa9"
+     "bug\n",
+     "2: a control or non-ASCII byte (0xc3) at column 82"},
 };
 
 static void malformed_lists_are_refused_with_file_and_line(void **state)
@@ -324,7 +336,7 @@ static void malformed_lists_are_refused_with_file_and_line(void **state)
 
 	for (size_t i = 0; i < sizeof(bad_lists) / sizeof(bad_lists[0]); i++) {
 		struct launch_list list;
-		struct softsgx_err err = { 0 };
+		struct softsgx_err err = {0};
 		char want[600];
 
 		sectest_write_file(fx->list, bad_lists[i].text);
@@ -340,7 +352,7 @@ static void malformed_list_refuses_the_stack(void **state)
 {
 	struct fixture *fx = *state;
 	struct softsgx_config cfg;
-	struct softsgx_err err = { 0 };
+	struct softsgx_err err = {0};
 	char want[600];
 
 	softsgx_config_defaults(&cfg);
@@ -351,15 +363,15 @@ static void malformed_list_refuses_the_stack(void **state)
 	sectest_write_file(fx->list, "mrsigner " TEST_MRSIGNER "\nmrenclave 12\n");
 	assert_int_equal(lsm_stack_create(&fx->stack, &cfg, &err), -EINVAL);
 	assert_null(fx->stack);
-	snprintf(want, sizeof(want), "security module launch: %s:2: mrenclave: \"12\" is not 64 hex digits",
-		 fx->list);
+	snprintf(want, sizeof(want),
+		 "security module launch: %s:2: mrenclave: \"12\" is not 64 hex digits", fx->list);
 	assert_string_equal(err.msg, want);
 }
 
 static void in_memory_parse_counts_lines_without_trailing_newline(void **state)
 {
 	struct launch_list list;
-	struct softsgx_err err = { 0 };
+	struct softsgx_err err = {0};
 	const char text[] = "# a\nmrsigner " TEST_MRSIGNER "\n\nmrenclave " TEST_MRENCLAVE
 			    " isvprodid 3 min-isvsvn 1";
 
@@ -382,23 +394,22 @@ static void in_memory_parse_counts_lines_without_trailing_newline(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(listed_signer_below_min_isvsvn_is_denied, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(unlisted_signer_is_denied, setup, teardown),
-		cmocka_unit_test_setup_teardown(empty_list_denies_everything_and_warns, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(unconfigured_list_denies_everything_and_warns,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(missing_list_file_denies_everything_and_warns,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(rules_decide_as_specified, setup, teardown),
-		cmocka_unit_test_setup_teardown(other_hooks_are_not_gated, setup, teardown),
-		cmocka_unit_test_setup_teardown(init_without_sigstruct_fails_closed, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(malformed_lists_are_refused_with_file_and_line,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(malformed_list_refuses_the_stack, setup, teardown),
-		cmocka_unit_test(in_memory_parse_counts_lines_without_trailing_newline),
+	    cmocka_unit_test_setup_teardown(listed_signer_below_min_isvsvn_is_denied, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(unlisted_signer_is_denied, setup, teardown),
+	    cmocka_unit_test_setup_teardown(empty_list_denies_everything_and_warns, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(unconfigured_list_denies_everything_and_warns, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(missing_list_file_denies_everything_and_warns, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(rules_decide_as_specified, setup, teardown),
+	    cmocka_unit_test_setup_teardown(other_hooks_are_not_gated, setup, teardown),
+	    cmocka_unit_test_setup_teardown(init_without_sigstruct_fails_closed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(malformed_lists_are_refused_with_file_and_line, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(malformed_list_refuses_the_stack, setup, teardown),
+	    cmocka_unit_test(in_memory_parse_counts_lines_without_trailing_newline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

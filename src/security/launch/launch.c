@@ -35,13 +35,15 @@ static int launch_init(void **priv, struct lsm_stack *stack, const struct softsg
 	else
 		rc = launch_list_load(&m->list, cfg->launch_list, err);
 	if (rc == -ENOENT) {
-		lsm_stack_warn(stack, "launch: the launch list %s does not exist: every enclave "
-				      "is denied",
+		lsm_stack_warn(stack,
+			       "launch: the launch list %s does not exist: every enclave "
+			       "is denied",
 			       cfg->launch_list);
 		rc = 0;
 	} else if (!rc && cfg->launch_list[0] && !m->list.nr_rules) {
-		lsm_stack_warn(stack, "launch: the launch list %s has no rule: every enclave is "
-				      "denied",
+		lsm_stack_warn(stack,
+			       "launch: the launch list %s has no rule: every enclave is "
+			       "denied",
 			       cfg->launch_list);
 	}
 	if (rc) {
@@ -89,8 +91,8 @@ static void audit_denial(struct launch_module *m, const struct lsm_cred *cred,
 
 static int launch_enclave_init(void *priv, const struct lsm_cred *cred,
 			       const struct lsm_enclave *encl,
-			       const struct sgx_sigstruct *sigstruct,
-			       const struct lsm_source *src, const struct sgx_attributes *attributes)
+			       const struct sgx_sigstruct *sigstruct, const struct lsm_source *src,
+			       const struct sgx_attributes *attributes)
 {
 	struct launch_module *m = priv;
 	struct launch_identity id;
@@ -109,8 +111,8 @@ static int launch_enclave_init(void *priv, const struct lsm_cred *cred,
 }
 
 const struct lsm_module_ops lsm_launch_module = {
-	.name = "launch",
-	.init = launch_init,
-	.destroy = launch_destroy,
-	.enclave_init = launch_enclave_init,
+    .name = "launch",
+    .init = launch_init,
+    .destroy = launch_destroy,
+    .enclave_init = launch_enclave_init,
 };

@@ -52,8 +52,7 @@ static int parse_u16(const struct parse *p, const char *option, const char *word
 	return 0;
 }
 
-static int parse_option(const struct parse *p, struct launch_rule *r, char **save,
-			const char *word)
+static int parse_option(const struct parse *p, struct launch_rule *r, char **save, const char *word)
 {
 	bool *flag = NULL;
 
@@ -74,8 +73,9 @@ static int parse_option(const struct parse *p, struct launch_rule *r, char **sav
 	else if (!strcmp(word, "allow-provision"))
 		flag = &r->allow_provision;
 	else
-		return fail(p, "unknown option \"%.40s\" (isvprodid N, min-isvsvn N, allow-debug, "
-			       "allow-provision)",
+		return fail(p,
+			    "unknown option \"%.40s\" (isvprodid N, min-isvsvn N, allow-debug, "
+			    "allow-provision)",
 			    word);
 	if (*flag)
 		return fail(p, "%s given twice", word);
@@ -156,7 +156,7 @@ static int parse_line(struct launch_list *list, size_t *cap, const struct parse 
 int launch_list_parse(struct launch_list *list, const char *text, size_t len, const char *name,
 		      struct softsgx_err *err)
 {
-	struct parse p = { .name = name ? name : "(launch list)", .err = err };
+	struct parse p = {.name = name ? name : "(launch list)", .err = err};
 	char line[LAUNCH_LINE_MAX];
 	size_t pos = 0, cap = 0;
 	int rc = 0;
@@ -239,8 +239,8 @@ void launch_list_free(struct launch_list *list)
 }
 
 /* Why @r, which names the enclave, does not admit it; NULL when it does. */
-static const char *refusal(const struct launch_rule *r, const struct launch_identity *id,
-			   char *buf, size_t size)
+static const char *refusal(const struct launch_rule *r, const struct launch_identity *id, char *buf,
+			   size_t size)
 {
 	if (r->has_isvprodid && id->isvprodid != r->isvprodid)
 		snprintf(buf, size, "ISVPRODID %u is not isvprodid %u of the rule on line %d",
@@ -252,9 +252,10 @@ static const char *refusal(const struct launch_rule *r, const struct launch_iden
 		snprintf(buf, size, "a DEBUG enclave, and the rule on line %d has no allow-debug",
 			 r->line);
 	else if (id->provision && !r->allow_provision)
-		snprintf(buf, size,
-			 "asks for the PROVISIONKEY, and the rule on line %d has no allow-provision",
-			 r->line);
+		snprintf(
+		    buf, size,
+		    "asks for the PROVISIONKEY, and the rule on line %d has no allow-provision",
+		    r->line);
 	else
 		return NULL;
 	return buf;
