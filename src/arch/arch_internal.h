@@ -34,6 +34,7 @@ struct sgx_encl {
 	uint8_t isv_ext_prod_id[16];
 	size_t nr_children; /* valid EPC pages owned by this SECS */
 	uint32_t nr_active; /* logical processors inside (EENTER/ERESUME .. EEXIT/AEX) */
+	uint32_t xsave_size; /* XSAVE bytes of SECS.ATTRIBUTES.XFRM (standard format) */
 };
 
 /* One EPCM entry.  All fields are guarded by cpu->epcm_lock once the page is valid. */
@@ -112,6 +113,7 @@ void sgx_encl_free(struct sgx_encl *encl);
 
 /* eadd.c: the TCS fields EADD (and EACCEPT of a new TCS) check. */
 bool sgx_tcs_ok(const struct sgx_secs *secs, const struct sgx_tcs *tcs);
+bool sgx_tcs_layout_ok(const struct sgx_secs *secs, const struct sgx_tcs *tcs);
 
 /* ecreate.c: bytes an SSA frame needs for @xfrm and @miscselect. */
 uint64_t sgx_ssa_frame_need(uint64_t xfrm, uint32_t miscselect);
@@ -174,12 +176,17 @@ int sgx_lin_read(const struct sgx_access *a, uint64_t lin, void *dst, size_t len
 int sgx_pf(struct sgx_exception *fault, uint64_t addr, uint32_t code);
 int sgx_gp(struct sgx_exception *fault);
 
-/* aex.c / enclu.c helpers */
+/* enclu.c: the SSA frame @frame of @tcs, as an enclave linear address. */
 uint64_t sgx_ssa_frame_addr(const struct sgx_secs *secs, const struct sgx_tcs *tcs,
 			    uint32_t frame);
-void sgx_xsave_to_ssa(void *ssa_xsave, const void *xsave, uint32_t len, uint64_t xfrm);
-void sgx_xsave_from_ssa(void *xsave, const void *ssa_xsave, uint32_t len, uint64_t xfrm);
-void sgx_xsave_synthetic(void *xsave, uint32_t len, uint64_t xfrm);
+/* ... and its GPR area (the frame's last 184 bytes). */
+uint64_t sgx_ssa_gpr_addr(const struct sgx_secs *secs, const struct sgx_tcs *tcs,
+			  uint32_t frame);
+
+/* aex.c: XSAVE images between a thread's context and an SSA frame. */
+int sgx_xsave_restore(const struct sgx_access *a, uint64_t frame, struct sgx_regs *r,
+		      uint64_t xfrm, uint32_t size);
+int sgx_xsave_check(const struct sgx_access *a, uint64_t frame, uint64_t xfrm);
 
 /* Leaves in enclave mode (enclu_*.c). */
 int sgx_enclu_ereport(const struct sgx_access *a, struct sgx_regs *r);

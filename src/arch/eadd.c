@@ -28,24 +28,16 @@ static bool secinfo_ok_for_eadd(const struct sgx_secinfo *si)
 	return !((si->flags & SGX_SECINFO_W) && !(si->flags & SGX_SECINFO_R));
 }
 
-/*
- * The TCS fields EADD checks: reserved bytes and flags zero, CSSA 0, the SSA frames and the
- * entry point inside the enclave, and (32-bit enclaves) the segment limits.
- */
-bool sgx_tcs_ok(const struct sgx_secs *secs, const struct sgx_tcs *tcs)
+/* The TCS layout: the SSA frames and the entry point inside the enclave, aligned bases. */
+bool sgx_tcs_layout_ok(const struct sgx_secs *secs, const struct sgx_tcs *tcs)
 {
-	uint64_t frames, ssa_bytes;
+	uint64_t frames = tcs->nr_ssa_frames, ssa_bytes;
 
-	if (!sgx_all_zero(tcs->reserved, sizeof(tcs->reserved)))
-		return false;
-	if (tcs->flags & ~(uint64_t)TCS_FLAGS_DEFINED || tcs->ssa_index != 0)
-		return false;
 	if (tcs->ssa_offset % SGX_PAGE_SIZE || tcs->fs_offset % SGX_PAGE_SIZE ||
 	    tcs->gs_offset % SGX_PAGE_SIZE)
 		return false;
-	if (tcs->nr_ssa_frames == 0)
+	if (frames == 0)
 		return false;
-	frames = tcs->nr_ssa_frames;
 	ssa_bytes = frames * secs->ssa_frame_size * (uint64_t)SGX_PAGE_SIZE;
 	if (tcs->ssa_offset >= secs->size || ssa_bytes > secs->size - tcs->ssa_offset)
 		return false;
@@ -55,6 +47,19 @@ bool sgx_tcs_ok(const struct sgx_secs *secs, const struct sgx_tcs *tcs)
 	    ((tcs->fs_limit & 0xFFF) != 0xFFF || (tcs->gs_limit & 0xFFF) != 0xFFF))
 		return false;
 	return true;
+}
+
+/*
+ * The TCS fields EADD (and EACCEPT of a page EMODT made a TCS) check: reserved bytes and flags
+ * zero, CSSA 0, and the layout.
+ */
+bool sgx_tcs_ok(const struct sgx_secs *secs, const struct sgx_tcs *tcs)
+{
+	if (!sgx_all_zero(tcs->reserved, sizeof(tcs->reserved)))
+		return false;
+	if (tcs->flags & ~(uint64_t)TCS_FLAGS_DEFINED || tcs->ssa_index != 0)
+		return false;
+	return sgx_tcs_layout_ok(secs, tcs);
 }
 
 static int eadd_check(struct sgx_cpu *cpu, const struct sgx_pageinfo *pi, void *epc_page,

@@ -113,6 +113,7 @@ static struct sgx_encl *encl_new(struct sgx_cpu *cpu, const struct sgx_secs *s)
 		return NULL;
 	}
 	encl->eid = cpu->next_eid++;
+	encl->xsave_size = sgx_xsave_size(s->attributes.xfrm);
 	return encl;
 }
 

@@ -5,6 +5,8 @@
  * the same struct sgx_platform, so what software probes is what the leaves enforce.
  */
 #include <cpuid.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "softsgx/cpu.h"
@@ -65,6 +67,7 @@ void sgx_platform_default(struct sgx_platform *p)
 	p->attributes = SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT | SGX_ATTR_PROVISIONKEY |
 			SGX_ATTR_EINITTOKENKEY | SGX_ATTR_KSS;
 	p->xfrm = platform_xfrm();
+	(void)sgx_xsave_size(p->xfrm); /* read CPUID 0xD now, before any CPUID faulting */
 	p->max_enclave_size_64 = 64;
 	p->max_enclave_size_32 = 31;
 	/* CPUSVN of the emulated microcode: non-zero so that "below current" requests exist. */
@@ -116,20 +119,37 @@ void sgx_platform_cpuid(const struct sgx_platform *p, uint32_t leaf, uint32_t su
 	}
 }
 
+/*
+ * End offset of every XSAVE component (CPUID 0xD, standard format), read once: the AEX path
+ * needs sizes inside signal handlers, where executing CPUID may itself fault (the host layer
+ * enables CPUID faulting to emulate leaf 0x12).
+ */
+static uint32_t xsave_comp_end[64];
+static atomic_bool xsave_table_ready;
+
+static void xsave_table_fill(void)
+{
+	unsigned int a, b, c, d;
+
+	if (atomic_load_explicit(&xsave_table_ready, memory_order_acquire))
+		return;
+	for (unsigned int i = 2; i < 63; i++) {
+		__cpuid_count(0xD, i, a, b, c, d);
+		(void)c;
+		(void)d;
+		xsave_comp_end[i] = a ? a + b : 0;
+	}
+	atomic_store_explicit(&xsave_table_ready, true, memory_order_release);
+}
+
 /* Standard (non-compacted) layout: every enabled component at its CPUID 0xD offset. */
 uint32_t sgx_xsave_size(uint64_t xfrm)
 {
 	uint32_t size = 512 + 64;
-	unsigned int a, b, c, d;
 
-	for (unsigned int i = 2; i < 63; i++) {
-		if (!(xfrm & (1ull << i)))
-			continue;
-		__cpuid_count(0xD, i, a, b, c, d);
-		(void)c;
-		(void)d;
-		if (a && a + b > size)
-			size = a + b;
-	}
+	xsave_table_fill();
+	for (unsigned int i = 2; i < 63; i++)
+		if ((xfrm & (1ull << i)) && xsave_comp_end[i] > size)
+			size = xsave_comp_end[i];
 	return size;
 }

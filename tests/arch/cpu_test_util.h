@@ -118,11 +118,6 @@ static inline void t_secs(struct sgx_secs *s)
 	s->attributes.xfrm = SGX_XFRM_LEGACY;
 }
 
-struct t_encl {
-	void *secs; /* EPC page */
-	struct sgx_secs params;
-};
-
 static inline int t_ecreate(struct t_cpu *t, const struct sgx_secs *params, void **epc_secs)
 {
 	static struct sgx_secs src __attribute__((aligned(4096)));
