@@ -308,19 +308,26 @@ err_unlock:
 	return ret;
 }
 
-/* The per-page loop: a pending signal stops it (-EINTR with no progress, else early). */
+/*
+ * The per-page loop: a pending signal stops it (-EINTR, i.e. -ERESTARTSYS, with no progress;
+ * early with progress).  Signals are blocked from before the source snapshot to the end, as
+ * a signal arriving during a system call waits for its return.
+ */
 static long add_pages_loop(struct add_ctx *c, struct sgx_enclave_add_pages *add)
 {
+	const struct sgxk_vma_provider *vmas = c->encl->k->vmas;
 	sigset_t all, caller;
 	uint64_t done;
 	long ret = 0;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &caller);
+	if (vmas->refresh)
+		vmas->refresh(vmas->ctx);
 	for (done = 0; done < add->length; done += SGX_PAGE_SIZE) {
 		if (signal_pending(&caller)) {
 			if (!done)
-				ret = -EINTR; /* -ERESTARTSYS */
+				ret = -EINTR;
 			break;
 		}
 		ret = add_page(c, add->src + done, add->offset + done);
@@ -336,7 +343,6 @@ long sgxk_ioc_add_pages(struct sgxk_encl *encl, unsigned long arg)
 {
 	struct sgx_enclave_add_pages add;
 	struct sgx_secinfo secinfo;
-	struct sgxk *k = encl->k;
 	struct add_ctx c = {.encl = encl, .secinfo = &secinfo};
 	long ret;
 
@@ -358,8 +364,6 @@ long sgxk_ioc_add_pages(struct sgxk_encl *encl, unsigned long arg)
 	c.bounce = aligned_alloc(SGX_PAGE_SIZE, BOUNCE_PAGES * SGX_PAGE_SIZE);
 	if (!c.bounce)
 		return -ENOMEM;
-	if (k->vmas->refresh)
-		k->vmas->refresh(k->vmas->ctx);
 	ret = add_pages_loop(&c, &add);
 	free(c.bounce);
 	if (sgxk_copy_to_user(arg, &add, sizeof(add)))

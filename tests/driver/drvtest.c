@@ -55,7 +55,11 @@ int dt_fd_of(struct dt *d, struct sgxk_file *f)
 
 static int prov_refresh(void *ctx)
 {
-	(void)ctx;
+	struct dt_provider *p = ctx;
+
+	if (p->raise_on_refresh)
+		raise(p->raise_on_refresh);
+	p->raise_on_refresh = 0;
 	return 0;
 }
 
@@ -253,6 +257,9 @@ void dt_encl_finish_measure(struct dt_encl *e)
 
 void dt_encl_free(struct dt *d, struct dt_encl *e)
 {
+	/* As a process would: unmap the enclave, then close it. */
+	if (d->k && e->base)
+		sgxk_munmap(d->k, (void *)(uintptr_t)e->base, e->size);
 	if (e->f)
 		sgxk_file_put(d->k, e->f);
 	if (e->measure) {

@@ -23,6 +23,7 @@ struct dt_provider {
 	/* Every lookup answers one page, anonymous RW, unless noted below. */
 	uint64_t noexec_start, noexec_end; /* lookups here report noexec */
 	uint64_t fault_start, fault_end; /* lookups here report nothing mapped */
+	int raise_on_refresh; /* raise this signal when the ioctl refreshes the snapshot */
 	int raise_on_lookup; /* raise this signal at lookup number raise_at */
 	int raise_at;
 	int lookups;
