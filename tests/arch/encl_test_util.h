@@ -24,6 +24,8 @@
 #define E_GSBASE E_DATA2
 #define E_ENTRY	 (E_CODE + 0x40)
 
+struct t_encl;
+
 struct t_encl_opts {
 	uint64_t base; /* 0: T_BASE */
 	uint64_t attributes; /* 0: MODE64BIT */
@@ -34,6 +36,10 @@ struct t_encl_opts {
 	uint32_t nssa; /* 0: 2 */
 	const struct sgx_signing_key *signer; /* NULL: the vector key */
 	uint8_t isv_family_id[16], isv_ext_prod_id[16];
+	/* Launch control: called after signing, before EINIT (may program the LE hash). */
+	void (*before_einit)(struct t_cpu *t, const struct t_encl *e, void *ctx);
+	void *ctx;
+	const void *einittoken;
 };
 
 struct t_encl {
@@ -139,7 +145,9 @@ static inline int t_encl_build(struct t_cpu *t, const struct t_encl_opts *o, str
 		fail_msg("signing: %s", err.msg);
 	sgx_sigstruct_mrsigner(&sig, e->mrsigner);
 	sgx_cpu_set_lepubkeyhash(t->cpu, e->mrsigner);
-	return sgx_encls_einit(t->cpu, &sig, e->secs, NULL);
+	if (o->before_einit)
+		o->before_einit(t, e, o->ctx);
+	return sgx_encls_einit(t->cpu, &sig, e->secs, o->einittoken);
 }
 
 static inline void t_encl_init(struct t_cpu *t, const struct t_encl_opts *o, struct t_encl *e)
