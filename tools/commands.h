@@ -16,6 +16,7 @@ int cmd_sigstruct(int argc, char **argv);
 int cmd_elf2sgxs(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_policy(int argc, char **argv); /* cmd_policy.c: SELinux policy queries */
+int cmd_run(int argc, char **argv); /* cmd_run.c: the host layer's launcher */
 
 /* Print "softsgx: <message>" to stderr; returns the exit status 1 (2 for usage errors). */
 int tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

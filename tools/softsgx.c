@@ -14,6 +14,7 @@ static const struct softsgx_command commands[] = {
 	{"elf2sgxs", cmd_elf2sgxs, "convert an ELF enclave to an .sgxs stream"},
 	{"keygen", cmd_keygen, "generate an RSA-3072 e=3 signing key"},
 	{"policy", cmd_policy, "ask a SELinux policy what the enclave controls decide, and why"},
+	{"run", cmd_run, "run an unmodified SGX program on the emulated platform"},
 	{NULL, NULL, NULL},
 };
 

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host layer's internal interfaces: the process-wide runtime (the lazily created kernel
+ * model, detected host features, the substitute vDSO), the emulated-fd table, per-thread
+ * logical-processor state and the signal machinery.  Nothing here is public: programs see only
+ * the libc entry points preload.c interposes.
+ *
+ * Code reachable from a signal handler taken in enclave mode runs with the enclave's FS base:
+ * it must not touch glibc TLS (errno, malloc, stdio) before thread_enter_host() restored the
+ * host's, and the whole layer is built without the stack protector (the canary is %fs:0x28).
+ */
+#ifndef SOFTSGX_HOST_H
+#define SOFTSGX_HOST_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <ucontext.h>
+
+#include "softsgx/cpu.h"
+#include "softsgx/err.h"
+#include "softsgx/kernel.h"
+
+/* Environment passed from `softsgx run` to the preload library (and to exec'd children). */
+#define SOFTSGX_ENV_CONF    "SOFTSGX_CONF"
+#define SOFTSGX_ENV_CONTEXT "SOFTSGX_CONTEXT"
+#define SOFTSGX_ENV_QUIET   "SOFTSGX_QUIET" /* "1": no feature warnings on stderr */
+
+/* ---- runtime.c: process-wide state ---- */
+
+struct host_features {
+	bool fsgsbase; /* HWCAP2_FSGSBASE: rdfsbase/wrfsbase in user space */
+	bool pku; /* protection keys usable (CPU + kernel) */
+	bool cpuid_faulting; /* arch_prctl(ARCH_SET_CPUID, 0) succeeded */
+	int cpuid_faulting_errno; /* why not, when it did not */
+	uint32_t xsave_pkru_offset; /* CPUID(0xD, 9).EBX: PKRU in the XSAVE image */
+};
+
+extern struct host_features host_features;
+
+/* The kernel model, or NULL when no device was opened yet. */
+struct sgxk *host_kernel(void);
+/* The kernel model, created on first use from the configuration; 0 or -errno. */
+int host_kernel_get(struct sgxk **k);
+/* The reason the last host_kernel_get() failed ("" when it did not). */
+const char *host_kernel_error(void);
+/* Write "softsgx: <message>\n" to stderr with write(2) only (async-signal-safe). */
+void host_warn(const char *msg);
+void host_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- fdtable.c: process fds that stand for emulated device files ---- */
+
+int fdtable_add(int fd, struct sgxk_file *file);
+/* A new reference to the file behind @fd (put it with sgxk_file_put), or NULL. */
+struct sgxk_file *fdtable_get(int fd);
+/* Forget @fd; returns the reference the table held, or NULL when @fd was not emulated. */
+struct sgxk_file *fdtable_remove(int fd);
+/* Whether any emulated fd exists: a cheap test for the hot passthrough paths. */
+bool fdtable_in_use(void);
+/* For the kernel model's PROVISION lookup (struct sgxk_options.fdget). */
+struct sgxk_file *fdtable_fdget(void *ctx, int fd);
+
+/* A system call that never touches errno (TLS): for code that may run with the enclave's FS. */
+static inline long raw_syscall(long nr, long a, long b, long c)
+{
+	long ret;
+
+	asm volatile("syscall"
+		     : "=a"(ret)
+		     : "a"(nr), "D"(a), "S"(b), "d"(c)
+		     : "rcx", "r11", "memory");
+	return ret;
+}
+
+static inline long raw_syscall4(long nr, long a, long b, long c, long d)
+{
+	register long r10 asm("r10") = d;
+	long ret;
+
+	asm volatile("syscall"
+		     : "=a"(ret)
+		     : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
+		     : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* ---- fsgs.c: FS/GS bases, with or without FSGSBASE ---- */
+
+uint64_t host_rdfsbase(void);
+uint64_t host_rdgsbase(void);
+void host_wrfsbase(uint64_t base);
+void host_wrgsbase(uint64_t base);
+
+/* ---- thread.c: one logical processor per host thread ---- */
+
+#define HOST_THREAD_MAGIC 0x5354485847535346ull /* "FSSGXHTS" */
+#define HOST_MAX_THREADS  4096
+
+struct host_thread {
+	uint64_t magic;
+	struct sgx_lp lp;
+	void *altstack; /* our sigaltstack: how a handler finds this without TLS */
+	size_t altstack_size;
+	size_t map_size;
+	pid_t tid;
+	/* The program's own sigaltstack request while ours is installed (sigaltstack()). */
+	stack_t program_altstack;
+	bool program_altstack_set;
+};
+
+/* This thread's state, created (with its alternate signal stack) on first use; NULL on ENOMEM. */
+struct host_thread *thread_current(void);
+/* This thread's state if it exists, without creating it (TLS: host FS only). */
+struct host_thread *thread_peek(void);
+/* The state of the thread a signal interrupted, found from uc_stack: no TLS. */
+struct host_thread *thread_from_ucontext(const ucontext_t *uc);
+/* sigaltstack() for a thread with our state: 0 or -errno; -ENOSYS: not ours, pass through. */
+int thread_sigaltstack(const stack_t *ss, stack_t *old);
+
+/* ---- vdso.c: the substitute vDSO ---- */
+
+struct host_vdso {
+	uint64_t base, size;
+	uint64_t aep, eexit_return, handle_exception;
+};
+
+/* The substitute vDSO's base, created on first use; 0 when it cannot be created. */
+unsigned long host_vdso_base(void);
+/* The instantiated image (zeros before host_vdso_base() created it). */
+extern struct host_vdso host_vdso;
+/* The real vDSO's symbol @name by PT_DYNAMIC + DT_HASH (NULL when absent). */
+void *vdso_lookup(unsigned long base, const char *name);
+
+/* ---- enter.c / vdso_enter.S: EENTER from the vDSO without a trap ---- */
+
+/* The register frame vdso_enter.S pushes below the caller's RSP (lowest address first). */
+struct vdso_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t rflags, rip;
+};
+
+void softsgx_vdso_eenter(void); /* the slot target: not a C function */
+void softsgx_vdso_eenter_c(struct vdso_frame *f);
+
+/* ---- regs.c: ucontext <-> struct sgx_regs ---- */
+
+void regs_from_ucontext(struct sgx_regs *r, const ucontext_t *uc);
+void regs_to_ucontext(const struct sgx_regs *r, ucontext_t *uc);
+/* The XSAVE image of a signal frame and its size (0 when the frame has none). */
+void *ucontext_xsave(const ucontext_t *uc, uint32_t *size);
+
+/* ---- signals.c: the program's dispositions, chained behind ours ---- */
+
+/* Install our handlers for the signals the emulation needs (SIGILL, SIGSEGV, SIGBUS, SIGFPE). */
+int signals_init(void);
+/*
+ * Hand a signal to the program as the kernel would have: its handler (with its sa_mask and
+ * flags), or the default action (which for a fault terminates the process with that signal).
+ */
+void signals_deliver(int sig, siginfo_t *info, ucontext_t *uc);
+/* Whether the program installed a handler (not SIG_DFL/SIG_IGN) for @sig. */
+bool signals_program_handles(int sig);
+
+/* ---- trap.c: SIGILL/SIGSEGV/SIGBUS/SIGFPE ---- */
+
+void trap_handler(int sig, siginfo_t *info, void *ucv);
+/* Any other signal the program handles: AEX first when it interrupts enclave code. */
+void trap_async_handler(int sig, siginfo_t *info, void *ucv);
+
+/* ---- cpuid.c ---- */
+
+/* Turn CPUID faulting on for this process (records the outcome in host_features). */
+void cpuid_init(void);
+/* Emulate a faulting CPUID at uc's RIP; true when it was one (and was emulated). */
+bool cpuid_emulate(ucontext_t *uc);
+/* The emulated CPUID: host values with the SGX leaves from the platform model. */
+void cpuid_values(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
+
+/* ---- pkeys.c ---- */
+
+void pkeys_init(void);
+/* Give an enclave range the enclave key (no-op without PKU). */
+void pkeys_protect(void *addr, size_t len, int prot);
+/* Allow (entering) or deny (leaving) enclave pages in the PKRU a signal frame restores. */
+void pkeys_frame_allow(ucontext_t *uc, bool allow);
+/* The same for the live PKRU (the trap-free vDSO path). */
+void pkeys_live_allow(bool allow);
+
+/* ---- state.c ---- */
+
+/* The platform root secret in @state_dir (created 0600 on first use). */
+int state_root_secret(const char *state_dir, uint8_t secret[32], struct softsgx_err *err);
+
+#endif

@@ -1,0 +1,505 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The libc entry points a loader uses on the SGX devices, interposed with LD_PRELOAD.  Each
+ * exported name is defined separately (open, open64, the fortified __open_2 ... ) because
+ * callers bind to them separately.  A device path opens an emulated file in the kernel model
+ * behind a real placeholder fd; every other call passes through to the next definition
+ * (dlsym(RTLD_NEXT)).  Only the names in preload.map are exported: the rest of the emulator
+ * stays invisible to the program.
+ */
+/*
+ * Every name is defined as itself: no redirection of open to open64 and the like (meson
+ * builds with _FILE_OFFSET_BITS=64, which would turn our `open` into a second `open64`).
+ */
+#undef _FILE_OFFSET_BITS
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "host.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* The next definition of a libc function, resolved once. */
+#define REAL(name)                                                                                 \
+	({                                                                                         \
+		static __typeof__(name) *real_##name;                                              \
+		if (!real_##name)                                                                  \
+			real_##name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name);                 \
+		real_##name;                                                                       \
+	})
+
+/* Upstream registers misc devices; the minors are dynamic, these are the usual ones. */
+#define SGX_MISC_MAJOR	       10
+#define SGX_ENCLAVE_MINOR      125
+#define SGX_PROVISION_MINOR    126
+
+/*
+ * Set while this thread runs the kernel model for an interposed call: the model's own mmap,
+ * mprotect, munmap and stat calls bind to these same names and must reach libc, not recurse.
+ */
+static __thread int in_kernel;
+
+#define KERNEL_CALL(expr)                                                                          \
+	({                                                                                         \
+		__typeof__(expr) _r;                                                               \
+		in_kernel++;                                                                       \
+		_r = (expr);                                                                       \
+		in_kernel--;                                                                       \
+		_r;                                                                                \
+	})
+
+static void put_file(struct sgxk_file *file)
+{
+	in_kernel++;
+	sgxk_file_put(host_kernel(), file);
+	in_kernel--;
+}
+
+static int fail_errno(int err)
+{
+	errno = err;
+	return -1;
+}
+
+/* ---- open ---- */
+
+static bool is_device(int dirfd, const char *path)
+{
+	/* Relative names resolve against a directory we do not track: only absolute paths. */
+	(void)dirfd;
+	return !in_kernel && path && path[0] == '/' && sgxk_is_device(path);
+}
+
+static int device_open(const char *path, int flags)
+{
+	struct sgxk_file *file;
+	struct sgxk *k;
+	int fd, ret;
+
+	ret = host_kernel_get(&k);
+	if (ret)
+		return fail_errno(-ret);
+	ret = KERNEL_CALL(sgxk_open(k, path, flags, &file));
+	if (ret)
+		return fail_errno(-ret);
+	fd = REAL(open)("/dev/null", O_RDWR | (flags & O_CLOEXEC));
+	if (fd < 0) {
+		ret = errno;
+		put_file(file);
+		return fail_errno(ret);
+	}
+	ret = fdtable_add(fd, file);
+	if (ret) {
+		REAL(close)(fd);
+		put_file(file);
+		return fail_errno(-ret);
+	}
+	return fd;
+}
+
+static mode_t open_mode(int flags, va_list ap)
+{
+	if ((flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE)
+		return va_arg(ap, mode_t);
+	return 0;
+}
+
+EXPORT int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	if (is_device(AT_FDCWD, path))
+		return device_open(path, flags);
+	return REAL(open)(path, flags, mode);
+}
+
+EXPORT int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	if (is_device(AT_FDCWD, path))
+		return device_open(path, flags);
+	return REAL(open64)(path, flags, mode);
+}
+
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
+
+EXPORT int __open_2(const char *path, int flags)
+{
+	if (is_device(AT_FDCWD, path))
+		return device_open(path, flags);
+	return REAL(__open_2)(path, flags);
+}
+
+EXPORT int __open64_2(const char *path, int flags)
+{
+	if (is_device(AT_FDCWD, path))
+		return device_open(path, flags);
+	return REAL(__open64_2)(path, flags);
+}
+
+EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	if (is_device(dirfd, path))
+		return device_open(path, flags);
+	return REAL(openat)(dirfd, path, flags, mode);
+}
+
+EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	if (is_device(dirfd, path))
+		return device_open(path, flags);
+	return REAL(openat64)(dirfd, path, flags, mode);
+}
+
+EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	if (is_device(dirfd, path))
+		return device_open(path, flags);
+	return REAL(__openat_2)(dirfd, path, flags);
+}
+
+EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+{
+	if (is_device(dirfd, path))
+		return device_open(path, flags);
+	return REAL(__openat64_2)(dirfd, path, flags);
+}
+
+/* ---- close and the dup family: keep the table in step with the fd numbers ---- */
+
+EXPORT int close(int fd)
+{
+	struct sgxk_file *file = fdtable_remove(fd);
+	int ret = REAL(close)(fd);
+
+	if (file) {
+		int saved = errno;
+
+		put_file(file);
+		errno = saved;
+	}
+	return ret;
+}
+
+/* @newfd now refers to what @oldfd does: replace whatever the table said about @newfd. */
+static void dup_done(int oldfd, int newfd)
+{
+	struct sgxk_file *gone, *file;
+
+	if (newfd < 0 || !fdtable_in_use())
+		return;
+	gone = fdtable_remove(newfd);
+	if (gone)
+		put_file(gone);
+	file = fdtable_get(oldfd);
+	if (file && fdtable_add(newfd, file))
+		put_file(file);
+}
+
+EXPORT int dup(int fd)
+{
+	int ret = REAL(dup)(fd);
+
+	dup_done(fd, ret);
+	return ret;
+}
+
+EXPORT int dup2(int oldfd, int newfd)
+{
+	int ret = REAL(dup2)(oldfd, newfd);
+
+	if (ret >= 0 && oldfd != newfd)
+		dup_done(oldfd, ret);
+	return ret;
+}
+
+EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+	int ret = REAL(dup3)(oldfd, newfd, flags);
+
+	dup_done(oldfd, ret);
+	return ret;
+}
+
+static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd, void *arg)
+{
+	int ret = real(fd, cmd, arg);
+
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+		dup_done(fd, ret);
+	return ret;
+}
+
+EXPORT int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return fcntl_common(REAL(fcntl), fd, cmd, arg);
+}
+
+int fcntl64(int fd, int cmd, ...);
+
+EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return fcntl_common(REAL(fcntl64), fd, cmd, arg);
+}
+
+/* ---- ioctl, mmap, mprotect, munmap ---- */
+
+EXPORT int ioctl(int fd, unsigned long cmd, ...)
+{
+	struct sgxk_file *file;
+	va_list ap;
+	void *arg;
+	long ret;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	file = fdtable_get(fd);
+	if (!file)
+		return REAL(ioctl)(fd, cmd, arg);
+	ret = KERNEL_CALL(sgxk_ioctl(host_kernel(), file, cmd, (unsigned long)arg));
+	put_file(file);
+	if (ret < 0)
+		return fail_errno((int)-ret);
+	return (int)ret;
+}
+
+static void *device_mmap(struct sgxk_file *file, void *addr, size_t len, int prot, int flags,
+			 off_t off)
+{
+	int err = 0;
+	void *p = KERNEL_CALL(sgxk_mmap(host_kernel(), file, addr, len, prot, flags, off, &err));
+
+	put_file(file);
+	if (p == MAP_FAILED) {
+		errno = -err;
+		return MAP_FAILED;
+	}
+	pkeys_protect(p, len, prot);
+	return p;
+}
+
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	struct sgxk_file *file = (flags & MAP_ANONYMOUS) || in_kernel ? NULL : fdtable_get(fd);
+
+	if (file)
+		return device_mmap(file, addr, len, prot, flags, off);
+	return REAL(mmap)(addr, len, prot, flags, fd, off);
+}
+
+EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	struct sgxk_file *file = (flags & MAP_ANONYMOUS) || in_kernel ? NULL : fdtable_get(fd);
+
+	if (file)
+		return device_mmap(file, addr, len, prot, flags, off);
+	return REAL(mmap64)(addr, len, prot, flags, fd, off);
+}
+
+EXPORT int mprotect(void *addr, size_t len, int prot)
+{
+	struct sgxk *k = host_kernel();
+	int ret;
+
+	if (!k || in_kernel)
+		return REAL(mprotect)(addr, len, prot);
+	ret = KERNEL_CALL(sgxk_mprotect(k, addr, len, prot));
+	if (ret == SGXK_NOT_ENCLAVE)
+		return REAL(mprotect)(addr, len, prot);
+	if (ret < 0)
+		return fail_errno(-ret);
+	pkeys_protect(addr, len, prot);
+	return 0;
+}
+
+EXPORT int munmap(void *addr, size_t len)
+{
+	struct sgxk *k = host_kernel();
+	int ret;
+
+	if (!k || in_kernel)
+		return REAL(munmap)(addr, len);
+	ret = KERNEL_CALL(sgxk_munmap(k, addr, len));
+	if (ret == SGXK_NOT_ENCLAVE)
+		return REAL(munmap)(addr, len);
+	if (ret < 0)
+		return fail_errno(-ret);
+	return 0;
+}
+
+/* ---- fstat and friends: the emulated fd is a character device ---- */
+
+static int device_rdev(int fd, struct stat *st)
+{
+	struct sgxk_file *file = fdtable_get(fd);
+
+	if (!file)
+		return 0;
+	put_file(file);
+	st->st_mode = S_IFCHR | 0660;
+	st->st_rdev = makedev(SGX_MISC_MAJOR, SGX_ENCLAVE_MINOR);
+	return 0;
+}
+
+EXPORT int fstat(int fd, struct stat *st)
+{
+	int ret = REAL(fstat)(fd, st);
+
+	if (!ret)
+		device_rdev(fd, st);
+	return ret;
+}
+
+EXPORT int fstat64(int fd, struct stat64 *st)
+{
+	int ret = REAL(fstat64)(fd, st);
+
+	if (!ret)
+		device_rdev(fd, (struct stat *)st);
+	return ret;
+}
+
+EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+	int ret = REAL(fstatat)(dirfd, path, st, flags);
+
+	if (!ret && (flags & AT_EMPTY_PATH) && !path[0])
+		device_rdev(dirfd, st);
+	return ret;
+}
+
+EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
+{
+	int ret = REAL(fstatat64)(dirfd, path, st, flags);
+
+	if (!ret && (flags & AT_EMPTY_PATH) && !path[0])
+		device_rdev(dirfd, (struct stat *)st);
+	return ret;
+}
+
+/* A device path that does not exist on this host: stat and access see a character device. */
+static int device_stat(const char *path, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_mode = S_IFCHR | 0660;
+	st->st_rdev = makedev(SGX_MISC_MAJOR, strstr(path, "provision") ? SGX_PROVISION_MINOR
+									 : SGX_ENCLAVE_MINOR);
+	st->st_nlink = 1;
+	st->st_blksize = 4096;
+	return 0;
+}
+
+EXPORT int stat(const char *path, struct stat *st)
+{
+	if (is_device(AT_FDCWD, path))
+		return device_stat(path, st);
+	return REAL(stat)(path, st);
+}
+
+EXPORT int stat64(const char *path, struct stat64 *st)
+{
+	if (is_device(AT_FDCWD, path))
+		return device_stat(path, (struct stat *)st);
+	return REAL(stat64)(path, st);
+}
+
+EXPORT int lstat(const char *path, struct stat *st)
+{
+	if (is_device(AT_FDCWD, path))
+		return device_stat(path, st);
+	return REAL(lstat)(path, st);
+}
+
+EXPORT int lstat64(const char *path, struct stat64 *st)
+{
+	if (is_device(AT_FDCWD, path))
+		return device_stat(path, (struct stat *)st);
+	return REAL(lstat64)(path, st);
+}
+
+EXPORT int access(const char *path, int mode)
+{
+	if (is_device(AT_FDCWD, path))
+		return (mode & X_OK) ? fail_errno(EACCES) : 0;
+	return REAL(access)(path, mode);
+}
+
+/* ---- getauxval: the substitute vDSO ---- */
+
+unsigned long __getauxval(unsigned long type);
+
+EXPORT unsigned long getauxval(unsigned long type)
+{
+	unsigned long base;
+
+	if (type == AT_SYSINFO_EHDR) {
+		base = host_vdso_base();
+		if (base)
+			return base;
+	}
+	return REAL(getauxval)(type);
+}
+
+EXPORT unsigned long __getauxval(unsigned long type)
+{
+	return getauxval(type);
+}
+
+/* ---- sigaltstack: ours stays installed on threads that entered an enclave ---- */
+
+EXPORT int sigaltstack(const stack_t *ss, stack_t *old)
+{
+	int ret = thread_sigaltstack(ss, old);
+
+	if (ret == -ENOSYS)
+		return REAL(sigaltstack)(ss, old);
+	if (ret < 0)
+		return fail_errno(-ret);
+	return 0;
+}

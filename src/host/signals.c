@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The program's signal dispositions, chained behind ours.  The emulation needs SIGILL (ENCLU),
+ * SIGSEGV (enclave faults, CPUID faulting), SIGBUS and SIGFPE (enclave faults) for itself; any
+ * other signal the program handles may interrupt enclave code and must AEX first.  So
+ * sigaction()/signal() record what the program asks for and install our handler in its place;
+ * whatever is not ours is handed to the program's handler exactly as the kernel would have
+ * (its sa_mask, SA_NODEFER, SA_RESETHAND, SA_SIGINFO), or to the default action.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "host.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
+
+static struct sigaction program[NSIG];
+static bool trapped[NSIG]; /* our handler is installed for this signal */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+static sigaction_fn real_sigaction(void)
+{
+	static sigaction_fn fn;
+
+	if (!fn)
+		fn = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+	return fn;
+}
+
+static bool is_fault_signal(int sig)
+{
+	return sig == SIGILL || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE;
+}
+
+static int install(int sig, void (*handler)(int, siginfo_t *, void *), int flags,
+		   const sigset_t *mask)
+{
+	struct sigaction sa = {0};
+
+	sa.sa_sigaction = handler;
+	/*
+	 * SA_NODEFER: the emulated CPU may itself fault inside our handler (a CPUID under CPUID
+	 * faulting) and that nested fault must be handled, not kill the process.
+	 */
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | (flags & SA_RESTART);
+	if (mask)
+		sa.sa_mask = *mask;
+	else
+		sigemptyset(&sa.sa_mask);
+	return real_sigaction()(sig, &sa, NULL);
+}
+
+int signals_init(void)
+{
+	static const int sigs[] = {SIGILL, SIGSEGV, SIGBUS, SIGFPE};
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		int sig = sigs[i];
+
+		/* Whatever was there before us (usually SIG_DFL) is the program's. */
+		if (real_sigaction()(sig, NULL, &program[sig]) < 0 ||
+		    install(sig, trap_handler, 0, NULL) < 0)
+			return -errno;
+		trapped[sig] = true;
+	}
+	return 0;
+}
+
+bool signals_program_handles(int sig)
+{
+	return sig > 0 && sig < NSIG && program[sig].sa_handler != SIG_DFL &&
+	       program[sig].sa_handler != SIG_IGN;
+}
+
+static int record(int sig, const struct sigaction *act)
+{
+	bool handler = act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN;
+	int ret = 0;
+
+	if (is_fault_signal(sig)) {
+		program[sig] = *act;
+		return 0;
+	}
+	if (handler) {
+		ret = install(sig, trap_async_handler, act->sa_flags, &act->sa_mask);
+		if (!ret) {
+			program[sig] = *act;
+			trapped[sig] = true;
+		}
+		return ret;
+	}
+	ret = real_sigaction()(sig, act, NULL);
+	if (!ret) {
+		program[sig] = *act;
+		trapped[sig] = false;
+	}
+	return ret;
+}
+
+EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	struct sigaction prev;
+	int ret;
+
+	if (sig <= 0 || sig >= NSIG || sig == SIGKILL || sig == SIGSTOP)
+		return real_sigaction()(sig, act, old);
+	pthread_mutex_lock(&lock);
+	if (trapped[sig]) {
+		prev = program[sig];
+		ret = 0;
+	} else {
+		ret = real_sigaction()(sig, NULL, &prev);
+	}
+	if (!ret && act)
+		ret = record(sig, act);
+	pthread_mutex_unlock(&lock);
+	if (!ret && old)
+		*old = prev;
+	return ret;
+}
+
+int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
+EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	return sigaction(sig, act, old);
+}
+
+EXPORT sighandler_t signal(int sig, sighandler_t handler)
+{
+	struct sigaction sa = {0}, old;
+
+	/* glibc's signal() has BSD semantics: restart, handler stays installed. */
+	sa.sa_handler = handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sig > 0 && sig < NSIG)
+		sigaddset(&sa.sa_mask, sig);
+	if (sigaction(sig, &sa, &old) < 0)
+		return SIG_ERR;
+	return old.sa_handler;
+}
+
+/* The default action of a fault or of a terminating signal: make it happen to this thread. */
+static void default_action(int sig, ucontext_t *uc)
+{
+	struct sigaction dfl = {0};
+
+	dfl.sa_handler = SIG_DFL;
+	real_sigaction()(sig, &dfl, NULL);
+	trapped[sig] = false;
+	/* Pending and unblocked at sigreturn: delivered with the default action right then. */
+	sigdelset(&uc->uc_sigmask, sig);
+	raw_syscall(SYS_tgkill, getpid(), raw_syscall(SYS_gettid, 0, 0, 0), sig);
+}
+
+void signals_deliver(int sig, siginfo_t *info, ucontext_t *uc)
+{
+	struct sigaction *a = &program[sig];
+	sigset_t mask;
+
+	if (a->sa_handler == SIG_IGN && !is_fault_signal(sig))
+		return;
+	if (a->sa_handler == SIG_DFL || a->sa_handler == SIG_IGN) {
+		/* The kernel forces synchronous faults on an ignoring process, too. */
+		if (sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT)
+			return;
+		default_action(sig, uc);
+		return;
+	}
+	/* The mask the kernel would have set for the program's handler. */
+	mask = uc->uc_sigmask;
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(&a->sa_mask, s))
+			sigaddset(&mask, s);
+	if (!(a->sa_flags & SA_NODEFER))
+		sigaddset(&mask, sig);
+	raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8);
+	if (a->sa_flags & SA_SIGINFO) {
+		void (*fn)(int, siginfo_t *, void *) = a->sa_sigaction;
+
+		if (a->sa_flags & SA_RESETHAND)
+			a->sa_handler = SIG_DFL;
+		fn(sig, info, uc);
+	} else {
+		void (*fn)(int) = a->sa_handler;
+
+		if (a->sa_flags & SA_RESETHAND)
+			a->sa_handler = SIG_DFL;
+		fn(sig);
+	}
+}

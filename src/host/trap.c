@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Trap-and-emulate.  ENCLU (0F 01 D7) raises SIGILL or SIGSEGV: the handler runs the leaf on the emulated
+ * CPU over the signal frame's registers and returns into whatever the leaf transferred to.  A
+ * fault in enclave mode is an AEX: the state goes to the SSA, the thread leaves to the AEP, and
+ * the exception is reported as hardware plus the kernel would report it: to the vDSO's
+ * exception path when the enclave was entered through our vDSO (the kernel's fixup), else as a
+ * signal to the program at the AEP.  Everything else reaches the program unchanged.
+ *
+ * Entered from enclave code these handlers run with the enclave's FS base: the first thing done
+ * is to find the thread without TLS (thread_from_ucontext) and restore the host's FS/GS.
+ */
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "host.h"
+
+#define X86_TRAP_DE 0
+#define X86_TRAP_UD 6
+#define X86_TRAP_GP 13
+#define X86_TRAP_PF 14
+
+#define X86_PF_PROT  (1u << 0)
+#define X86_PF_WRITE (1u << 1)
+#define X86_PF_INSTR (1u << 4)
+#define X86_PF_SGX   (1u << 15)
+
+/* The bases the interrupted code ran with, and a switch to the host's. */
+struct saved_bases {
+	uint64_t fs, gs;
+};
+
+static bool insn_is(const ucontext_t *uc, const uint8_t *bytes, size_t len)
+{
+	return !memcmp((const void *)uc->uc_mcontext.gregs[REG_RIP], bytes, len);
+}
+
+static bool is_enclu(const ucontext_t *uc)
+{
+	static const uint8_t enclu[3] = {0x0f, 0x01, 0xd7};
+
+	return insn_is(uc, enclu, sizeof(enclu));
+}
+
+static bool is_cpuid(const ucontext_t *uc)
+{
+	static const uint8_t cpuid[2] = {0x0f, 0xa2};
+
+	return insn_is(uc, cpuid, sizeof(cpuid));
+}
+
+/*
+ * Enclave mode: this logical processor is inside an enclave and the interrupted RIP is in its
+ * ELRANGE.  The RIP test tells a fault of the enclave from one in our own handler code (e.g. a
+ * CPUID the emulated CPU executes while it handles an exit).
+ */
+static bool enclave_mode(const struct host_thread *t, const ucontext_t *uc)
+{
+	uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	const struct sgx_secs *secs;
+	struct sgxk *k;
+
+	if (!t || !t->lp.in_enclave || !(k = host_kernel()))
+		return false;
+	secs = sgx_epc_page(sgxk_cpu(k), t->lp.secs_index);
+	return secs && rip >= secs->base && rip - secs->base < secs->size;
+}
+
+static int fault_access(uint32_t error_code)
+{
+	if (error_code & X86_PF_INSTR)
+		return PROT_EXEC;
+	return (error_code & X86_PF_WRITE) ? PROT_WRITE : PROT_READ;
+}
+
+/* What the CPU would have raised for this signal in enclave mode. */
+static void exception_from_signal(int sig, const siginfo_t *info, const ucontext_t *uc,
+				  struct sgx_exception *ex)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+	struct sgxk *k = host_kernel();
+
+	memset(ex, 0, sizeof(*ex));
+	ex->vector = (uint8_t)g[REG_TRAPNO];
+	ex->error_code = (uint32_t)g[REG_ERR];
+	if (sig == SIGILL) {
+		ex->vector = X86_TRAP_UD;
+		ex->error_code = 0;
+	} else if (sig == SIGSEGV && ex->vector == X86_TRAP_GP && is_cpuid(uc)) {
+		/* CPUID is illegal in enclave mode: #UD, whatever CPUID faulting says. */
+		ex->vector = X86_TRAP_UD;
+		ex->error_code = 0;
+	} else if ((sig == SIGSEGV || sig == SIGBUS) && ex->vector == X86_TRAP_PF) {
+		uint64_t addr = (uint64_t)info->si_addr;
+		const struct sgx_mmu *mmu = k ? sgxk_mmu(k) : NULL;
+
+		/*
+		 * The kernel maps an enclave page on its first touch; the host's PTE for our
+		 * shared mapping may be gone (a remap) where the kernel's would be present.  So:
+		 * present (P) when an EPC page is mapped readable there, and when the page tables
+		 * allow the access, the EPCM refused it: the SGX bit.
+		 */
+		if (mmu && mmu->translate(mmu->ctx, addr, PROT_READ))
+			ex->error_code |= X86_PF_PROT;
+		if (mmu && mmu->translate(mmu->ctx, addr, fault_access(ex->error_code)))
+			ex->error_code |= X86_PF_SGX;
+		/* An enclave #PF reports the page, not the byte (CR2 bits 11:0 cleared). */
+		ex->addr = addr & ~(uint64_t)4095;
+	} else if (sig == SIGFPE && ex->vector == 0 && info->si_code != FPE_INTDIV &&
+		   info->si_code != FPE_INTOVF) {
+		ex->vector = X86_TRAP_DE;
+	}
+}
+
+/* Resume in the vDSO's exception path, as the kernel's exception-table fixup does. */
+static bool vdso_fixup(ucontext_t *uc, const struct sgx_exception *ex)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+
+	if (!host_vdso.base || (uint64_t)g[REG_RIP] != host_vdso.aep)
+		return false;
+	g[REG_RIP] = host_vdso.handle_exception;
+	g[REG_RDI] = ex->vector;
+	g[REG_RSI] = ex->error_code;
+	g[REG_RDX] = ex->addr;
+	return true;
+}
+
+/* Hand an exception of an ENCLU outside enclave mode (EENTER on a busy TCS...) to its caller. */
+static void enclu_fault(ucontext_t *uc, const struct sgx_exception *ex)
+{
+	siginfo_t si;
+
+	if (vdso_fixup(uc, ex))
+		return;
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGSEGV;
+	if (ex->vector == X86_TRAP_PF) {
+		si.si_code = SEGV_MAPERR;
+		si.si_addr = (void *)ex->addr;
+	} else {
+		si.si_code = 0x80; /* SI_KERNEL, as for a #GP */
+	}
+	uc->uc_mcontext.gregs[REG_TRAPNO] = ex->vector;
+	uc->uc_mcontext.gregs[REG_ERR] = ex->error_code;
+	signals_deliver(SIGSEGV, &si, uc);
+}
+
+static void leave_with(const struct sgx_regs *r, ucontext_t *uc, bool in_enclave)
+{
+	regs_to_ucontext(r, uc);
+	pkeys_frame_allow(uc, in_enclave);
+	host_wrgsbase(r->gsbase);
+	host_wrfsbase(r->fsbase); /* last: TLS is the enclave's from here on when inside */
+}
+
+static void aex(struct host_thread *t, int sig, siginfo_t *info, ucontext_t *uc,
+		const struct saved_bases *b, const struct sgx_exception *ex)
+{
+	struct sgxk *k = host_kernel();
+	struct sgx_regs r;
+
+	regs_from_ucontext(&r, uc);
+	r.fsbase = b->fs;
+	r.gsbase = b->gs;
+	if (sgx_aex(sgxk_cpu(k), sgxk_mmu(k), &t->lp, &r, ex)) {
+		host_warn("AEX failed (SSA frame not usable): the enclave thread cannot continue");
+		leave_with(&r, uc, false);
+		signals_deliver(sig, info, uc);
+		return;
+	}
+	leave_with(&r, uc, false);
+	if (vdso_fixup(uc, ex))
+		return;
+	/* Raw ENCLU users (no vDSO) get the signal at the AEP, as from the kernel. */
+	if (ex->vector == X86_TRAP_PF)
+		info->si_addr = (void *)ex->addr;
+	uc->uc_mcontext.gregs[REG_TRAPNO] = ex->vector;
+	uc->uc_mcontext.gregs[REG_ERR] = ex->error_code;
+	signals_deliver(sig, info, uc);
+}
+
+static void enclu(struct host_thread *t, ucontext_t *uc, const struct saved_bases *b,
+		  bool was_inside, int sig, siginfo_t *info)
+{
+	struct sgx_exception fault = {0};
+	struct sgxk *k = host_kernel();
+	struct sgx_regs r;
+
+	if (!t)
+		t = thread_current(); /* outside enclave mode: host TLS is usable */
+	if (!t) {
+		signals_deliver(sig, info, uc);
+		return;
+	}
+	regs_from_ucontext(&r, uc);
+	r.fsbase = b->fs;
+	r.gsbase = b->gs;
+	if (!k) {
+		/* No enclave exists, so no TCS is valid: EENTER/ERESUME #GP, as on hardware. */
+		fault.vector = X86_TRAP_GP;
+		enclu_fault(uc, &fault);
+		return;
+	}
+	if (sgx_enclu(sgxk_cpu(k), sgxk_mmu(k), &t->lp, &r, &fault)) {
+		if (was_inside) {
+			aex(t, SIGSEGV, info, uc, b, &fault);
+			return;
+		}
+		enclu_fault(uc, &fault);
+		return;
+	}
+	leave_with(&r, uc, t->lp.in_enclave);
+}
+
+static int resolve_fault(int sig, const siginfo_t *info, const ucontext_t *uc)
+{
+	struct sgxk *k = host_kernel();
+	uint32_t err = (uint32_t)uc->uc_mcontext.gregs[REG_ERR];
+
+	if (!k || (sig != SIGSEGV && sig != SIGBUS) || info->si_code <= 0)
+		return SGXK_NOT_ENCLAVE;
+	return sgxk_fault(k, (uint64_t)info->si_addr, fault_access(err));
+}
+
+void trap_handler(int sig, siginfo_t *info, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	struct host_thread *t = thread_from_ucontext(uc);
+	bool inside = enclave_mode(t, uc);
+	struct saved_bases b = {.fs = host_rdfsbase(), .gs = host_rdgsbase()};
+	struct sgx_exception ex;
+
+	if (inside) {
+		host_wrfsbase(t->lp.host_fsbase);
+		host_wrgsbase(t->lp.host_gsbase);
+	}
+	/*
+	 * ENCLU on a CPU without SGX: #UD (SIGILL) on most; #GP or even #PF (SIGSEGV) where the
+	 * CPU knows the instruction but SGX is not enabled (measured on this project's hosts).
+	 */
+	if ((sig == SIGILL || sig == SIGSEGV) && is_enclu(uc)) {
+		enclu(t, uc, &b, inside, sig, info);
+		return;
+	}
+	if (!inside && sig == SIGSEGV && cpuid_emulate(uc))
+		return;
+	if (resolve_fault(sig, info, uc) == 0) {
+		/* The kernel model fixed it (e.g. an SGX2 EAUG): retry the access. */
+		if (inside) {
+			host_wrgsbase(b.gs);
+			host_wrfsbase(b.fs);
+		}
+		return;
+	}
+	if (inside) {
+		exception_from_signal(sig, info, uc, &ex);
+		aex(t, sig, info, uc, &b, &ex);
+		return;
+	}
+	signals_deliver(sig, info, uc);
+}
+
+/*
+ * A signal the program handles arrived.  In enclave mode it is an interrupt: AEX (vector 32 and
+ * up: no exception information) to the AEP, then the program's handler runs there; returning
+ * resumes at the AEP, whose ERESUME goes back into the enclave.
+ */
+void trap_async_handler(int sig, siginfo_t *info, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	struct host_thread *t = thread_from_ucontext(uc);
+	struct saved_bases b = {.fs = host_rdfsbase(), .gs = host_rdgsbase()};
+	struct sgx_exception ex = {.vector = 32};
+	struct sgxk *k;
+	struct sgx_regs r;
+
+	if (enclave_mode(t, uc)) {
+		host_wrfsbase(t->lp.host_fsbase);
+		host_wrgsbase(t->lp.host_gsbase);
+		k = host_kernel();
+		regs_from_ucontext(&r, uc);
+		r.fsbase = b.fs;
+		r.gsbase = b.gs;
+		if (sgx_aex(sgxk_cpu(k), sgxk_mmu(k), &t->lp, &r, &ex)) {
+			host_warn("AEX failed (SSA frame not usable): the signal is taken inside "
+				  "the enclave");
+			host_wrgsbase(b.gs);
+			host_wrfsbase(b.fs);
+			return;
+		}
+		leave_with(&r, uc, false);
+	}
+	signals_deliver(sig, info, uc);
+}

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * softsgx run [--conf FILE] [--context SCON] [--] PROGRAM [ARGS...]: run an unmodified SGX
+ * program on the emulated platform.  The program is exec'd with libsoftsgx-preload.so in
+ * LD_PRELOAD and the configuration in the environment (SOFTSGX_CONF, SOFTSGX_CONTEXT), so that
+ * its children and the programs it execs get the emulation too.  The configuration is checked
+ * here first: a malformed file is refused with its line before anything runs.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "softsgx/config.h"
+
+#include "commands.h"
+#include "host_paths.h"
+
+static void run_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: softsgx run [--conf FILE] [--context SCON] [--] PROGRAM [ARGS...]\n\n"
+		"Run PROGRAM, a dynamically linked program written for Linux SGX (/dev/sgx_enclave,\n"
+		"the SGX ioctls, __vdso_sgx_enter_enclave or raw ENCLU), on the emulated SGX\n"
+		"platform.  Its children and the programs it execs run on it too.\n\n"
+		"  --conf FILE      the softsgx configuration (security modules, platform, state_dir);\n"
+		"                   default: $SOFTSGX_CONF, else built-in defaults\n"
+		"  --context SCON   the SELinux context the program runs in (when the host has none)\n\n"
+		"Environment: SOFTSGX_QUIET=1 silences the host-feature warnings.\n"
+		"Statically linked programs cannot be run (LD_PRELOAD does not reach them).\n");
+}
+
+/* The directory of this executable, from /proc/self/exe. */
+static int exe_dir(char *dir, size_t size)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n < 0)
+		return -errno;
+	exe[n] = '\0';
+	if ((size_t)snprintf(dir, size, "%s", dirname(exe)) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* libsoftsgx-preload.so: next to the tool in a build tree, or where it was installed. */
+static int find_preload(char *out, size_t size)
+{
+	static const char *const rel[] = {
+		SOFTSGX_PRELOAD_BUILD_REL,
+		SOFTSGX_PRELOAD_INSTALL_REL,
+	};
+	char dir[PATH_MAX], path[PATH_MAX * 2];
+
+	if (exe_dir(dir, sizeof(dir)))
+		return -ENOENT;
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, rel[i]);
+		if (!access(path, R_OK) && realpath(path, out) && strlen(out) < size)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+static int set_preload(const char *lib)
+{
+	const char *old = getenv("LD_PRELOAD");
+	const char *first = SOFTSGX_PRELOAD_FIRST; /* the sanitizer runtime, in sanitized builds */
+	char *val;
+	int ret;
+
+	ret = asprintf(&val, "%s%s%s%s%s", first, first[0] ? ":" : "", lib,
+		       old && old[0] ? ":" : "", old ? old : "");
+	if (ret < 0)
+		return -ENOMEM;
+	ret = setenv("LD_PRELOAD", val, 1);
+	free(val);
+	return ret;
+}
+
+static int check_conf(const char *path, char *abs, size_t size)
+{
+	struct softsgx_config *cfg = malloc(sizeof(*cfg));
+	struct softsgx_err err = {0};
+	int ret;
+
+	if (!cfg)
+		return tool_error("out of memory");
+	softsgx_config_defaults(cfg);
+	ret = softsgx_config_load(cfg, path, &err);
+	free(cfg);
+	if (ret)
+		return tool_error("run: %s", err.msg[0] ? err.msg : strerror(-ret));
+	if (!realpath(path, abs) || strlen(abs) >= size)
+		return tool_error("run: %s: %s", path, strerror(errno));
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {"conf", required_argument, NULL, 'c'},
+	    {"context", required_argument, NULL, 'Z'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *conf = NULL, *context = NULL;
+	char lib[PATH_MAX], conf_abs[PATH_MAX];
+	int c;
+
+	/* "+": stop at PROGRAM, whose own options are its own. */
+	while ((c = getopt_long(argc, argv, "+hc:Z:", opts, NULL)) != -1) {
+		if (c == 'h') {
+			run_usage(stdout);
+			return 0;
+		} else if (c == 'c') {
+			conf = optarg;
+		} else if (c == 'Z') {
+			context = optarg;
+		} else {
+			return tool_usage_error("run", "unknown option");
+		}
+	}
+	if (optind >= argc)
+		return tool_usage_error("run", "expected PROGRAM");
+	if (conf) {
+		if (check_conf(conf, conf_abs, sizeof(conf_abs)))
+			return 1;
+		setenv("SOFTSGX_CONF", conf_abs, 1);
+	}
+	if (context)
+		setenv("SOFTSGX_CONTEXT", context, 1);
+	if (find_preload(lib, sizeof(lib)))
+		return tool_error("run: libsoftsgx-preload.so not found next to this program "
+				  "(looked in <bindir>/%s and <bindir>/%s)",
+				  SOFTSGX_PRELOAD_BUILD_REL, SOFTSGX_PRELOAD_INSTALL_REL);
+	if (set_preload(lib))
+		return tool_error("run: cannot set LD_PRELOAD: %s", strerror(errno));
+	execvp(argv[optind], argv + optind);
+	tool_error("run: %s: %s", argv[optind], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
