@@ -231,8 +231,11 @@ int lsm_avc_format(char *buf, size_t size, const struct lsm_avc_record *rec)
 	if (n >= 0 && rec->has_ioctlcmd)
 		n = append(buf, size, (size_t)n, " ioctlcmd=0x%hx", (unsigned short)rec->ioctlcmd);
 	if (n >= 0)
-		n = append(buf, size, (size_t)n, " scontext=%s tcontext=%s tclass=%s permissive=%u",
-			   rec->scontext, rec->tcontext, rec->tclass, rec->permissive ? 1u : 0u);
+		n = append(buf, size, (size_t)n, " scontext=%s tcontext=%s tclass=%s", rec->scontext,
+			   rec->tcontext, rec->tclass);
+	/* avc_audit_post_callback prints permissive= on denials only. */
+	if (n >= 0 && !rec->granted)
+		n = append(buf, size, (size_t)n, " permissive=%u", rec->permissive ? 1u : 0u);
 	return n;
 }
 

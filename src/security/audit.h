@@ -47,14 +47,14 @@ struct lsm_avc_record {
 	bool has_ioctlcmd;
 	unsigned int ioctlcmd; /* printed as the kernel does: 16 bits, "0x%hx" */
 	const char *scontext, *tcontext, *tclass;
-	bool permissive;
+	bool permissive; /* printed on denials only, as the kernel does */
 };
 
 /*
  * Format the body of an AVC record (everything after "msg=audit(...): ") into @buf:
  *   avc:  denied  { perm1 perm2 } for  pid=4242 comm="loader" path="/tmp/x" dev="vda"
  *   ino=1234 ioctlcmd=0xa402 scontext=... tcontext=... tclass=process2 permissive=0
- * (one line).  Returns the length, or -ENOSPC when @size is too small.
+ * (one line; a granted record has no permissive= field).  Returns the length, or -ENOSPC when @size is too small.
  */
 int lsm_avc_format(char *buf, size_t size, const struct lsm_avc_record *rec);
 

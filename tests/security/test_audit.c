@@ -91,7 +91,7 @@ static const struct avc_case avc_cases[] = {
       .tcontext = "u:object_r:acme_enclave_t",
       .tclass = "enclave"},
      "avc:  granted  { init } for  pid=77 comm=\"app\" scontext=u:r:app_t "
-     "tcontext=u:object_r:acme_enclave_t tclass=enclave permissive=0"},
+     "tcontext=u:object_r:acme_enclave_t tclass=enclave"},
     /* A comm with a blank or a quote is hex-encoded, in upper case, without quotes. */
     {{.perms = p_init,
       .nr_perms = 1,
