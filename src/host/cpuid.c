@@ -29,7 +29,10 @@ void cpuid_init(void)
 	host_features.cpuid_faulting_errno = ret == 0 ? 0 : (int)-ret;
 }
 
-/* The platform CPUID reports: the kernel model's once it exists, else the same defaults. */
+/*
+ * The platform CPUID reports: the kernel model's once it exists, else the one the
+ * configuration describes (what the kernel model will be created with).
+ */
 static const struct sgx_platform *platform(void)
 {
 	struct sgxk *k = host_kernel();
@@ -37,7 +40,7 @@ static const struct sgx_platform *platform(void)
 	if (k)
 		return sgx_cpu_platform(sgxk_cpu(k));
 	if (!fallback_ready) {
-		sgx_platform_default(&fallback_platform);
+		host_platform_from_config(&fallback_platform);
 		fallback_ready = true;
 	}
 	return &fallback_platform;

@@ -46,6 +46,8 @@ struct sgxk *host_kernel(void);
 int host_kernel_get(struct sgxk **k);
 /* The reason the last host_kernel_get() failed ("" when it did not). */
 const char *host_kernel_error(void);
+/* The platform the configuration describes (before the kernel model exists). */
+void host_platform_from_config(struct sgx_platform *p);
 /* Write "softsgx: <message>\n" to stderr with write(2) only (async-signal-safe). */
 void host_warn(const char *msg);
 void host_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -162,6 +162,24 @@ out:
 	return ret;
 }
 
+void host_platform_from_config(struct sgx_platform *p)
+{
+	const char *conf = getenv(SOFTSGX_ENV_CONF);
+	struct softsgx_config *cfg = malloc(sizeof(*cfg));
+
+	/* As sgxk_create does: defaults, then the configured EPC size and SGX2 switch. */
+	sgx_platform_default(p);
+	if (!cfg)
+		return;
+	softsgx_config_defaults(cfg);
+	if (!conf || !conf[0] || !softsgx_config_load(cfg, conf, NULL)) {
+		if (cfg->epc_size)
+			p->epc_size = cfg->epc_size;
+		p->sgx2 = cfg->sgx2;
+	}
+	free(cfg);
+}
+
 static void detect_fsgsbase(void)
 {
 	host_features.fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
