@@ -123,12 +123,13 @@ static int check_header(struct elf_enclave *e, struct softsgx_err *err)
 static const char *section_name(const struct elf_enclave *e, const Elf64_Shdr *s)
 {
 	const Elf64_Shdr *strtab = &e->sh[e->eh.e_shstrndx];
-	const char *base = (const char *)e->buf + strtab->sh_offset;
+	const char *base;
 
 	if (strtab->sh_type != SHT_STRTAB ||
-	    !in_bounds(strtab->sh_offset, strtab->sh_size, e->len) ||
-	    s->sh_name >= strtab->sh_size ||
-	    !memchr(base + s->sh_name, '\0', strtab->sh_size - s->sh_name))
+	    !in_bounds(strtab->sh_offset, strtab->sh_size, e->len) || s->sh_name >= strtab->sh_size)
+		return NULL;
+	base = (const char *)e->buf + strtab->sh_offset;
+	if (!memchr(base + s->sh_name, '\0', strtab->sh_size - s->sh_name))
 		return NULL;
 	return base + s->sh_name;
 }
@@ -221,11 +222,8 @@ static int check_reloc_table(const struct elf_enclave *e, const uint8_t *t, uint
 	return 0;
 }
 
-static int check_dynamic_entry(const struct elf_enclave *e, const Elf64_Dyn *d, uint64_t rela,
-			       uint64_t relasz, struct softsgx_err *err)
+static int check_dynamic_entry(const Elf64_Dyn *d, struct softsgx_err *err)
 {
-	const uint8_t *t;
-
 	if (d->d_tag == DT_NEEDED)
 		return softsgx_fail(err, -EINVAL,
 				    "PT_DYNAMIC: DT_NEEDED: the enclave depends on a "
@@ -236,7 +234,16 @@ static int check_dynamic_entry(const struct elf_enclave *e, const Elf64_Dyn *d, 
 				    "PT_DYNAMIC: a non-empty relocation table (tag "
 				    "%lld): no relocation may be left",
 				    (long long)d->d_tag);
-	if (d->d_tag != DT_NULL || !relasz)
+	return 0;
+}
+
+/* DT_RELA may hold only the empty slots ld leaves (R_X86_64_NONE). */
+static int check_dynamic_rela(const struct elf_enclave *e, uint64_t rela, uint64_t relasz,
+			      struct softsgx_err *err)
+{
+	const uint8_t *t;
+
+	if (!relasz)
 		return 0;
 	t = file_bytes_at(e, rela, relasz);
 	if (!t)
@@ -261,15 +268,17 @@ static int check_dynamic(const struct elf_enclave *e, const Elf64_Phdr *p, struc
 		int rc;
 
 		memcpy(&d, e->buf + p->p_offset + off, sizeof(d));
+		if (d.d_tag == DT_NULL)
+			break;
 		if (d.d_tag == DT_RELA)
 			rela = d.d_un.d_ptr;
 		if (d.d_tag == DT_RELASZ)
 			relasz = d.d_un.d_val;
-		rc = check_dynamic_entry(e, &d, rela, relasz, err);
-		if (rc || d.d_tag == DT_NULL)
+		rc = check_dynamic_entry(&d, err);
+		if (rc)
 			return rc;
 	}
-	return 0;
+	return check_dynamic_rela(e, rela, relasz, err);
 }
 
 static int check_program_headers(struct elf_enclave *e, struct softsgx_err *err)

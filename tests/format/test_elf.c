@@ -234,6 +234,40 @@ static void m_tcs_state(struct elf *e)
 	tcs(e, 0)->state = 1;
 }
 
+/* Turn the rodata PT_LOAD into a PT_DYNAMIC whose entries sit in TCS 0's reserved bytes. */
+static void make_dynamic(struct elf *e, const Elf64_Dyn *dyn, size_t n)
+{
+	uint64_t at = shdr_named(e, SGX_ELF_TCS_SECTION)->sh_offset + 200;
+
+	memcpy(e->buf + at, dyn, n * sizeof(*dyn));
+	phdr(e, 2)->p_type = PT_DYNAMIC;
+	phdr(e, 2)->p_offset = at;
+	phdr(e, 2)->p_filesz = n * sizeof(*dyn);
+}
+
+static void m_dynamic_needed(struct elf *e)
+{
+	const Elf64_Dyn dyn[] = {{.d_tag = DT_NEEDED, .d_un.d_val = 1}, {.d_tag = DT_NULL}};
+
+	make_dynamic(e, dyn, 2);
+}
+
+static void m_dynamic_rela_left(struct elf *e)
+{
+	Elf64_Shdr *rela = shdr_named(e, ".rela.dyn");
+	const Elf64_Dyn dyn[] = {
+	    {.d_tag = DT_RELA, .d_un.d_ptr = rela->sh_addr},
+	    {.d_tag = DT_RELASZ, .d_un.d_val = rela->sh_size},
+	    {.d_tag = DT_NULL},
+	};
+
+	/* Keep .rela.dyn inside a loaded segment: it lives in rodata, so move it to text. */
+	((Elf64_Rela *)(e->buf + rela->sh_offset))[1].r_info = ELF64_R_INFO(0, R_X86_64_64);
+	phdr(e, 1)->p_filesz = phdr(e, 1)->p_memsz =
+	    phdr(e, 2)->p_vaddr + phdr(e, 2)->p_filesz - phdr(e, 1)->p_vaddr;
+	make_dynamic(e, dyn, 3);
+}
+
 static void m_section_name_out_of_bounds(struct elf *e)
 {
 	((Elf64_Shdr *)(e->buf + ehdr(e)->e_shoff))[1].sh_name = 0x7FFFFFFF;
@@ -275,6 +309,9 @@ static const struct bad_elf {
     {"TCS reserved bytes", m_tcs_reserved, "TCS at 0x0: reserved bytes"},
     {"TCS NSSA", m_tcs_nssa, "TCS at 0x1000: NSSA 2 differs"},
     {"TCS STATE", m_tcs_state, "TCS at 0x0: STATE, CSSA and AEP must be zero"},
+    {"PT_DYNAMIC with DT_NEEDED", m_dynamic_needed, "PT_DYNAMIC: DT_NEEDED"},
+    {"PT_DYNAMIC relocation left", m_dynamic_rela_left,
+     "PT_DYNAMIC DT_RELA: dynamic relocation of type 1"},
     {"section name out of bounds", m_section_name_out_of_bounds, "section 1: name offset"},
 };
 
