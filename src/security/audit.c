@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -67,16 +68,43 @@ void lsm_audit_close(struct lsm_audit *audit)
 	free(audit);
 }
 
+/*
+ * A destination that is not ready (a non-blocking pipe or terminal on stderr whose reader is
+ * slow) is waited for rather than dropped; only ten seconds without any progress give up.
+ */
+#define AUDIT_STALL_MS 10000
+
+static int wait_writable(int fd, int *stalled_ms)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+	int n = poll(&pfd, 1, 100);
+
+	if (n < 0 && errno != EINTR)
+		return -errno;
+	if (n == 0 && (*stalled_ms += 100) >= AUDIT_STALL_MS)
+		return -EAGAIN;
+	return 0;
+}
+
+/* The whole of @buf, across EINTR, short writes and EAGAIN. */
 static int write_all(int fd, const char *buf, size_t len)
 {
+	int stalled_ms = 0, rc;
+
 	while (len) {
 		ssize_t n = write(fd, buf, len);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			rc = wait_writable(fd, &stalled_ms);
+			if (rc)
+				return rc;
+			continue;
 		}
+		if (n < 0)
+			return -errno;
+		stalled_ms = 0;
 		buf += n;
 		len -= (size_t)n;
 	}
@@ -231,8 +259,8 @@ int lsm_avc_format(char *buf, size_t size, const struct lsm_avc_record *rec)
 	if (n >= 0 && rec->has_ioctlcmd)
 		n = append(buf, size, (size_t)n, " ioctlcmd=0x%hx", (unsigned short)rec->ioctlcmd);
 	if (n >= 0)
-		n = append(buf, size, (size_t)n, " scontext=%s tcontext=%s tclass=%s", rec->scontext,
-			   rec->tcontext, rec->tclass);
+		n = append(buf, size, (size_t)n, " scontext=%s tcontext=%s tclass=%s",
+			   rec->scontext, rec->tcontext, rec->tclass);
 	/* avc_audit_post_callback prints permissive= on denials only. */
 	if (n >= 0 && !rec->granted)
 		n = append(buf, size, (size_t)n, " permissive=%u", rec->permissive ? 1u : 0u);

@@ -329,6 +329,7 @@ static void stderr_destination_writes_to_fd_2(void **state)
 struct writer {
 	struct lsm_audit *sink;
 	int id;
+	int lines;
 };
 
 static void *write_lines(void *arg)
@@ -338,7 +339,7 @@ static void *write_lines(void *arg)
 
 	memset(pad, 'a' + w->id, sizeof(pad) - 1);
 	pad[sizeof(pad) - 1] = '\0';
-	for (int i = 0; i < LINES_PER_THREAD; i++) {
+	for (int i = 0; i < w->lines; i++) {
 		/* Lengths from a few bytes to a few kilobytes, so writes race at every size. */
 		int padlen = (i * 37 + w->id * 101) % (int)(sizeof(pad) - 1);
 
@@ -379,7 +380,7 @@ static void concurrent_writers_never_tear_or_lose_lines(void **state)
 	assert_int_equal(lsm_audit_open(&sinks[0], fx->path, NULL), 0);
 	assert_int_equal(lsm_audit_open(&sinks[1], fx->path, NULL), 0);
 	for (int i = 0; i < NR_THREADS; i++) {
-		w[i] = (struct writer){.sink = sinks[i % 2], .id = i};
+		w[i] = (struct writer){.sink = sinks[i % 2], .id = i, .lines = LINES_PER_THREAD};
 		assert_int_equal(pthread_create(&t[i], NULL, write_lines, &w[i]), 0);
 	}
 	for (int i = 0; i < NR_THREADS; i++) {
@@ -399,6 +400,85 @@ static void concurrent_writers_never_tear_or_lose_lines(void **state)
 		for (size_t j = i + 1; j < r.nr && j < i + 50; j++)
 			assert_true(r.serial[i] != r.serial[j]);
 	}
+	sectest_audit_free(&r);
+}
+
+struct drain {
+	int fd;
+	FILE *out;
+};
+
+/* A slow reader: small reads with pauses, so the writers meet a full pipe again and again. */
+static void *drain_pipe(void *arg)
+{
+	struct drain *d = arg;
+	char buf[700];
+	ssize_t n;
+
+	while ((n = read(d->fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return (void *)1;
+		fwrite(buf, 1, (size_t)n, d->out);
+		usleep(20);
+	}
+	return NULL;
+}
+
+#define SLOW_WRITERS 4
+#define SLOW_LINES   400
+
+/*
+ * stderr as a non-blocking pipe of one page with a slow reader: writes come back short and
+ * with EAGAIN, and every record must still arrive whole, once.
+ */
+static void full_nonblocking_stderr_neither_tears_nor_drops(void **state)
+{
+	struct fixture *fx = *state;
+	static char seen[NR_THREADS][LINES_PER_THREAD];
+	struct writer w[SLOW_WRITERS];
+	pthread_t t[SLOW_WRITERS], reader;
+	struct drain d;
+	struct lsm_audit *sink;
+	struct sectest_audit r;
+	int p[2], saved;
+	void *rc;
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
+	if (fcntl(p[1], F_SETPIPE_SZ, 4096) < 0)
+		fprintf(stdout, "note: F_SETPIPE_SZ refused; the pipe keeps its default size\n");
+	d.fd = p[0];
+	d.out = fopen(fx->path, "w");
+	assert_non_null(d.out);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(p[1], STDERR_FILENO), STDERR_FILENO);
+	close(p[1]);
+	assert_int_equal(pthread_create(&reader, NULL, drain_pipe, &d), 0);
+	assert_int_equal(lsm_audit_open(&sink, "stderr", NULL), 0);
+	for (int i = 0; i < SLOW_WRITERS; i++) {
+		w[i] = (struct writer){.sink = sink, .id = i, .lines = SLOW_LINES};
+		assert_int_equal(pthread_create(&t[i], NULL, write_lines, &w[i]), 0);
+	}
+	for (int i = 0; i < SLOW_WRITERS; i++) {
+		assert_int_equal(pthread_join(t[i], &rc), 0);
+		assert_null(rc);
+	}
+	lsm_audit_close(sink);
+	/* The last write end goes away with fd 2: the reader sees the end of the pipe. */
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	assert_int_equal(pthread_join(reader, &rc), 0);
+	assert_null(rc);
+	assert_int_equal(fclose(d.out), 0);
+
+	memset(seen, 0, sizeof(seen));
+	sectest_audit_read(fx->path, &r);
+	assert_int_equal(r.nr, SLOW_WRITERS * SLOW_LINES);
+	for (size_t i = 0; i < r.nr; i++)
+		check_concurrent_record(r.body[i], seen);
 	sectest_audit_free(&r);
 }
 
@@ -457,6 +537,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(destinations_are_checked, setup, teardown),
 	    cmocka_unit_test_setup_teardown(stderr_destination_writes_to_fd_2, setup, teardown),
 	    cmocka_unit_test_setup_teardown(concurrent_writers_never_tear_or_lose_lines, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(full_nonblocking_stderr_neither_tears_nor_drops, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(audit2allow_parser_reads_our_lines, setup, teardown),
 	};
