@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_ecall: what an ECALL costs on the emulated platform, against the trap it is built on.
+ *
+ *   - an empty ECALL round trip (ENCL_OP_NOP) through __vdso_sgx_enter_enclave: EENTER is
+ *     trap-free (the vDSO is ours), EEXIT is one ENCLU trap;
+ *   - beside it, in the same run, one bare trap round trip: ud2 -> SIGILL handler that skips
+ *     it -> sigreturn, and the same for ENCLU itself (the trap an EEXIT takes on this host),
+ *     both with a minimal handler in a child process;
+ *   - ECALL throughput from one thread and from two threads (two TCSs) at once.
+ *
+ * Goals (issue 4): ECALL <= 1.2x one trap; two threads >= 1.8x one thread.  Run it directly
+ * (it re-executes itself under `softsgx run`) or with `make bench`.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "../examples/enclave/encl_ops.h"
+#include "sgx_loader.h"
+
+#define ROUNDS	  7
+#define ITERS	  20000
+#define TP_MILLIS 1000
+
+static struct encl encl;
+static vdso_sgx_enter_enclave_t enter;
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+static int ecall(int tcs)
+{
+	struct encl_op_header op = {ENCL_OP_NOP};
+	struct sgx_enclave_run run;
+
+	memset(&run, 0, sizeof(run));
+	run.tcs = (uint64_t)(uintptr_t)encl_addr(&encl, 4096ull * tcs);
+	if (enter((uint64_t)(uintptr_t)&op, 0, 0, 2, 0, 0, &run) || run.function != 4)
+		return -1;
+	return 0;
+}
+
+static double ecall_ns(void)
+{
+	double t[ROUNDS];
+
+	for (int r = 0; r < ROUNDS; r++) {
+		double t0 = now_ns();
+
+		for (int i = 0; i < ITERS; i++)
+			if (ecall(0)) {
+				fprintf(stderr, "bench_ecall: ECALL failed\n");
+				exit(1);
+			}
+		t[r] = (now_ns() - t0) / ITERS;
+	}
+	return median(t, ROUNDS);
+}
+
+/* ---- the bare trap, in a child with a minimal handler of its own ---- */
+
+static int trap_len;
+
+static void skip_insn(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)sig, (void)si;
+	uc->uc_mcontext.gregs[REG_RIP] += trap_len;
+}
+
+static double trap_loop(int which)
+{
+	double t[ROUNDS];
+
+	for (int r = 0; r < ROUNDS; r++) {
+		double t0 = now_ns();
+
+		for (int i = 0; i < ITERS; i++) {
+			if (which == 0)
+				asm volatile("ud2" ::: "memory");
+			else
+				asm volatile(".byte 0x0f, 0x01, 0xd7" ::"a"(4) : "memory");
+		}
+		t[r] = (now_ns() - t0) / ITERS;
+	}
+	return median(t, ROUNDS);
+}
+
+/*
+ * One trap round trip of @which (0: ud2, 1: ENCLU) with libc's own sigaction (not the
+ * emulator's), measured in a child so that the emulator's handlers stay in place here.
+ */
+static double trap_ns(int which)
+{
+	int (*libc_sigaction)(int, const struct sigaction *, struct sigaction *);
+	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	double result = -1;
+	int fds[2];
+	pid_t pid;
+
+	libc_sigaction = libc ? dlsym(libc, "sigaction") : NULL;
+	if (!libc_sigaction || pipe(fds))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct sigaction sa = {.sa_sigaction = skip_insn, .sa_flags = SA_SIGINFO};
+
+		trap_len = which == 0 ? 2 : 3;
+		libc_sigaction(SIGILL, &sa, NULL);
+		libc_sigaction(SIGSEGV, &sa, NULL);
+		result = trap_loop(which);
+		_exit(write(fds[1], &result, sizeof(result)) == sizeof(result) ? 0 : 1);
+	}
+	close(fds[1]);
+	if (pid < 0 || read(fds[0], &result, sizeof(result)) != sizeof(result))
+		result = -1;
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	return result;
+}
+
+/* ---- throughput ---- */
+
+struct worker {
+	pthread_t thread;
+	int tcs;
+	volatile int *stop;
+	long calls;
+};
+
+static void *worker(void *arg)
+{
+	struct worker *w = arg;
+
+	while (!*w->stop) {
+		if (ecall(w->tcs)) {
+			fprintf(stderr, "bench_ecall: ECALL through TCS %d failed\n", w->tcs);
+			exit(1);
+		}
+		w->calls++;
+	}
+	return NULL;
+}
+
+static double throughput(int threads)
+{
+	struct worker w[ENCL_NR_TCS];
+	volatile int stop = 0;
+	struct timespec d = {TP_MILLIS / 1000, (TP_MILLIS % 1000) * 1000000L};
+	double t0, secs;
+	long total = 0;
+
+	for (int i = 0; i < threads; i++) {
+		w[i] = (struct worker){.tcs = i, .stop = &stop};
+		pthread_create(&w[i].thread, NULL, worker, &w[i]);
+	}
+	t0 = now_ns();
+	nanosleep(&d, NULL);
+	stop = 1;
+	for (int i = 0; i < threads; i++) {
+		pthread_join(w[i].thread, NULL);
+		total += w[i].calls;
+	}
+	secs = (now_ns() - t0) / 1e9;
+	return total / secs;
+}
+
+/* Other work on the machine skews the throughput ratio: say how busy it was. */
+static void print_load(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f && fgets(buf, sizeof(buf), f))
+		printf("load average during the run: %s", buf);
+	if (f)
+		fclose(f);
+}
+
+/* Not under softsgx yet: run this same binary under the tool next to it. */
+static void reexec_under_softsgx(char **argv)
+{
+	char self[4096], tool[4200], sgxs[4200], sig[4200];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n < 0)
+		return;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	*slash = '\0';
+	snprintf(tool, sizeof(tool), "%s/../tools/softsgx", self);
+	snprintf(sgxs, sizeof(sgxs), "%s/../examples/enclave/enclave.sgxs", self);
+	snprintf(sig, sizeof(sig), "%s/../examples/enclave/enclave.sig", self);
+	*slash = '/';
+	if (!argv[1]) {
+		char *args[] = {tool, "run", "--", self, sgxs, sig, NULL};
+
+		setenv("SOFTSGX_QUIET", "1", 0);
+		execv(tool, args);
+	} else {
+		char *args[] = {tool, "run", "--", self, argv[1], argv[2], NULL};
+
+		execv(tool, args);
+	}
+	fprintf(stderr, "bench_ecall: cannot run %s: %s\n", tool, strerror(errno));
+	exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	const char *preload = getenv("LD_PRELOAD");
+	double ecall_t, ud2_t, enclu_t, tp1, tp2;
+	char msg[256];
+
+	if (!preload || !strstr(preload, "libsoftsgx-preload"))
+		reexec_under_softsgx(argv);
+	if (argc != 3) {
+		fprintf(stderr, "usage: bench_ecall [ENCLAVE.sgxs ENCLAVE.sig]\n");
+		return 2;
+	}
+	enter = vdso_find_by_dynamic();
+	if (!enter || encl_load(&encl, argv[1], argv[2], msg, sizeof(msg)) ||
+	    encl_build(&encl, msg, sizeof(msg))) {
+		fprintf(stderr, "bench_ecall: %s\n", enter ? msg : "no vDSO entry");
+		return 1;
+	}
+	ecall(0);
+	ecall(1);
+	ecall_t = ecall_ns();
+	ud2_t = trap_ns(0);
+	enclu_t = trap_ns(1);
+	tp1 = throughput(1);
+	tp2 = throughput(2);
+
+	printf("empty ECALL through the vDSO:     %8.0f ns (median of %d x %d)\n", ecall_t,
+	       ROUNDS, ITERS);
+	printf("one ud2 trap (SIGILL) round trip: %8.0f ns (minimal handler, same run)\n", ud2_t);
+	printf("one ENCLU trap round trip:        %8.0f ns (minimal handler, same run)\n",
+	       enclu_t);
+	printf("ratio ECALL / ud2 trap:   %.2f (goal <= 1.20: %s)\n", ecall_t / ud2_t,
+	       ecall_t / ud2_t <= 1.2 ? "met" : "NOT met");
+	printf("ratio ECALL / ENCLU trap: %.2f\n", ecall_t / enclu_t);
+	printf("ECALL throughput: 1 thread %.0f/s, 2 threads %.0f/s (%ld CPUs online)\n", tp1,
+	       tp2, sysconf(_SC_NPROCESSORS_ONLN));
+	printf("ratio 2 threads / 1 thread: %.2f (goal >= 1.80: %s)\n", tp2 / tp1,
+	       tp2 / tp1 >= 1.8 ? "met" : "NOT met");
+	print_load();
+	printf("command: softsgx run -- %s %s %s\n", argv[0], argv[1], argv[2]);
+	encl_delete(&encl);
+	return 0;
+}
