@@ -14,7 +14,7 @@
 #include "softsgx/kernel.h"
 #include "softsgx/sgx_uapi.h"
 
-#define DT_SKIP 77
+#define DT_SKIP	   77
 #define DT_MAX_LOG 64
 
 /* A provider that answers from /proc (via the kernel's own reader being absent) or a script. */
@@ -22,9 +22,9 @@ struct dt_provider {
 	struct sgxk_vma_provider ops;
 	/* Every lookup answers one page, anonymous RW, unless noted below. */
 	uint64_t noexec_start, noexec_end; /* lookups here report noexec */
-	uint64_t fault_start, fault_end; /* lookups here report nothing mapped */
+	uint64_t fault_start, fault_end;   /* lookups here report nothing mapped */
 	int raise_on_refresh; /* raise this signal when the ioctl refreshes the snapshot */
-	int raise_on_lookup; /* raise this signal at lookup number raise_at */
+	int raise_on_lookup;  /* raise this signal at lookup number raise_at */
 	int raise_at;
 	int lookups;
 	/* Called on each lookup (e.g. to park the ioctl while another thread tries one). */
@@ -78,7 +78,7 @@ struct dt_encl {
 	uint8_t mrenclave[32];
 	void *measure; /* struct sgx_measure */
 	uint8_t *page; /* a page of source data (anonymous memory) */
-	uint8_t *tcs; /* a valid TCS: one SSA frame at 0x1000, entry at 0x1000 */
+	uint8_t *tcs;  /* a valid TCS: one SSA frame at 0x1000, entry at 0x1000 */
 };
 void dt_encl_build(struct dt *d, struct dt_encl *e, uint64_t size, uint64_t attributes);
 /* Add @nr pages at @offset with @secinfo_flags from e->page, keeping the model measurement. */

@@ -98,8 +98,7 @@ static int r_mmap_file(void *p, const struct lsm_cred *cr, const struct lsm_file
 	c->flags = flags;
 	return verdict("mmap_file");
 }
-static int r_file_mprotect(void *p, const struct lsm_cred *cr, const struct lsm_file *f,
-			   int prot)
+static int r_file_mprotect(void *p, const struct lsm_cred *cr, const struct lsm_file *f, int prot)
 {
 	(void)p;
 	(void)cr;
@@ -107,8 +106,8 @@ static int r_file_mprotect(void *p, const struct lsm_cred *cr, const struct lsm_
 	record("file_mprotect")->prot = prot;
 	return verdict("file_mprotect");
 }
-static int r_enclave_map(void *p, const struct lsm_cred *cr, const struct lsm_enclave *e,
-			 int prot, bool dirty)
+static int r_enclave_map(void *p, const struct lsm_cred *cr, const struct lsm_enclave *e, int prot,
+			 bool dirty)
 {
 	struct call *c = record("enclave_map");
 
@@ -159,23 +158,23 @@ static int r_enclave_provision(void *p, const struct lsm_cred *cr, const struct 
 }
 
 static const struct lsm_module_ops recorder = {
-	.name = "recorder",
-	.init = r_init,
-	.destroy = r_destroy,
-	.file_open = r_file_open,
-	.file_ioctl = r_file_ioctl,
-	.mmap_file = r_mmap_file,
-	.file_mprotect = r_file_mprotect,
-	.enclave_map = r_enclave_map,
-	.enclave_load = r_enclave_load,
-	.enclave_init = r_enclave_init,
-	.enclave_provision = r_enclave_provision,
+    .name = "recorder",
+    .init = r_init,
+    .destroy = r_destroy,
+    .file_open = r_file_open,
+    .file_ioctl = r_file_ioctl,
+    .mmap_file = r_mmap_file,
+    .file_mprotect = r_file_mprotect,
+    .enclave_map = r_enclave_map,
+    .enclave_load = r_enclave_load,
+    .enclave_init = r_enclave_init,
+    .enclave_provision = r_enclave_provision,
 };
 
 static void start(struct dt *d, bool sgx2, enum softsgx_inode_mode inode)
 {
-	const struct lsm_module_ops *ops[] = { &recorder };
-	struct softsgx_err err = { 0 };
+	const struct lsm_module_ops *ops[] = {&recorder};
+	struct softsgx_err err = {0};
 
 	dt_setup(d, 16ull << 20, sgx2, false);
 	d->opts.config.inode = inode;
@@ -252,8 +251,8 @@ static void test_each_operation_calls_its_hooks_in_order(void **state)
 			 SGX_ATTR_MODE64BIT | SGX_ATTR_PROVISIONKEY);
 
 	mark = rec.n;
-	m = sgxk_mmap(d.k, e.f, (void *)(uintptr_t)e.base, ESIZE, PROT_READ,
-		      MAP_SHARED | MAP_FIXED, 0, &err);
+	m = sgxk_mmap(d.k, e.f, (void *)(uintptr_t)e.base, ESIZE, PROT_READ, MAP_SHARED | MAP_FIXED,
+		      0, &err);
 	assert_true(m != MAP_FAILED);
 	assert_string_equal(trail(mark), "mmap_file,enclave_map");
 	assert_int_equal(rec.calls[mark].prot, PROT_READ);
@@ -288,9 +287,8 @@ static void test_enclave_load_runs_once_per_source_mapping(void **state)
 	src = mmap(NULL, 0x8000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_int_equal(mprotect(src + 0x4000, 0x4000, PROT_READ), 0);
 	mark = rec.n;
-	assert_int_equal(dt_add(&d, e.f, src, 0, 0x8000, REG(SGX_SECINFO_R), SGX_PAGE_MEASURE,
-				&count),
-			 0);
+	assert_int_equal(
+	    dt_add(&d, e.f, src, 0, 0x8000, REG(SGX_SECINFO_R), SGX_PAGE_MEASURE, &count), 0);
 	assert_string_equal(trail(mark), "file_ioctl,enclave_load,enclave_load");
 	munmap(src, 0x8000);
 	dt_encl_free(&d, &e);
@@ -305,11 +303,11 @@ struct denial {
 static void test_a_denial_is_returned_and_changes_nothing(void **state)
 {
 	static const struct denial rows[] = {
-		{ "file_ioctl", "file_ioctl" },
-		{ "enclave_load", "file_ioctl,enclave_load" },
-		{ "enclave_init", "file_ioctl,enclave_init" },
-		{ "mmap_file", "mmap_file" },
-		{ "enclave_map", "mmap_file,enclave_map" },
+	    {"file_ioctl", "file_ioctl"},
+	    {"enclave_load", "file_ioctl,enclave_load"},
+	    {"enclave_init", "file_ioctl,enclave_init"},
+	    {"mmap_file", "mmap_file"},
+	    {"enclave_map", "mmap_file,enclave_map"},
 	};
 	struct sgx_sigstruct *s = calloc(1, sizeof(*s));
 
@@ -336,12 +334,13 @@ static void test_a_denial_is_returned_and_changes_nothing(void **state)
 			ret = dt_init_encl(&d, e.f, s);
 		else if (!strncmp(rows[i].hook, "file_ioctl", 10) ||
 			 !strcmp(rows[i].hook, "enclave_load"))
-			ret = dt_add(&d, e.f, e.page, 0x1000, 0x1000, REG(SGX_SECINFO_R), 0, &count);
+			ret =
+			    dt_add(&d, e.f, e.page, 0x1000, 0x1000, REG(SGX_SECINFO_R), 0, &count);
 		else
 			ret = sgxk_mmap(d.k, e.f, (void *)(uintptr_t)e.base, 4096, PROT_READ,
 					MAP_SHARED | MAP_FIXED, 0, &err) == MAP_FAILED
-				      ? err
-				      : 0;
+				  ? err
+				  : 0;
 		assert_int_equal(ret, -EACCES);
 		assert_string_equal(trail(mark), rows[i].trail);
 		assert_int_equal(sgxk_enclave_info(e.f, &after), 0);
@@ -376,8 +375,7 @@ static void test_driver_checks_precede_the_later_hooks(void **state)
 	dt_encl_add(&d, &e, 0x1000, 1, REG(SGX_SECINFO_R), true);
 	dt_encl_finish_measure(&e);
 	/* PROVISIONKEY without PROVISION: EACCES from the driver, enclave_init not asked. */
-	dt_sign(s, e.mrenclave, SGX_ATTR_MODE64BIT | SGX_ATTR_PROVISIONKEY, ~0ull,
-		SGX_XFRM_LEGACY);
+	dt_sign(s, e.mrenclave, SGX_ATTR_MODE64BIT | SGX_ATTR_PROVISIONKEY, ~0ull, SGX_XFRM_LEGACY);
 	mark = rec.n;
 	assert_int_equal(dt_init_encl(&d, e.f, s), -EACCES);
 	assert_string_equal(trail(mark), "file_ioctl");
@@ -441,11 +439,11 @@ static void test_inode_anon_gives_each_open_its_own_inode(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_each_operation_calls_its_hooks_in_order),
-		cmocka_unit_test(test_enclave_load_runs_once_per_source_mapping),
-		cmocka_unit_test(test_a_denial_is_returned_and_changes_nothing),
-		cmocka_unit_test(test_driver_checks_precede_the_later_hooks),
-		cmocka_unit_test(test_inode_anon_gives_each_open_its_own_inode),
+	    cmocka_unit_test(test_each_operation_calls_its_hooks_in_order),
+	    cmocka_unit_test(test_enclave_load_runs_once_per_source_mapping),
+	    cmocka_unit_test(test_a_denial_is_returned_and_changes_nothing),
+	    cmocka_unit_test(test_driver_checks_precede_the_later_hooks),
+	    cmocka_unit_test(test_inode_anon_gives_each_open_its_own_inode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

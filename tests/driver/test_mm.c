@@ -329,7 +329,7 @@ static void test_two_threads_ioctl_on_one_enclave_one_gets_ebusy(void **state)
 {
 	struct dt d;
 	struct dt_encl e;
-	struct race r = { .d = &d, .e = &e };
+	struct race r = {.d = &d, .e = &e};
 	uint64_t count = 0;
 	pthread_t t;
 
@@ -364,7 +364,7 @@ static void on_usr1(int sig)
 
 static void test_signal_during_add_pages_stops_early_or_restarts(void **state)
 {
-	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct sigaction sa = {.sa_handler = on_usr1};
 	struct sgxk_enclave_info info;
 	struct dt d;
 	struct dt_encl e;
@@ -416,7 +416,7 @@ static void test_signal_during_add_pages_stops_early_or_restarts(void **state)
 
 static void test_signal_before_the_first_page_is_eintr_with_count_zero(void **state)
 {
-	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct sigaction sa = {.sa_handler = on_usr1};
 	struct sgxk_enclave_info info;
 	struct dt d;
 	struct dt_encl e;
@@ -448,12 +448,12 @@ static void test_device_paths_are_normalised(void **state)
 		const char *path;
 		bool device;
 	} paths[] = {
-		{ "/dev/sgx_enclave", true },	     { "/dev//sgx_enclave", true },
-		{ "/dev/./sgx_enclave", true },	     { "/dev/sgx/../sgx_enclave", true },
-		{ "/dev/sgx/enclave", true },	     { "/dev/sgx_provision", true },
-		{ "//dev/sgx_provision/", true },    { "/dev/sgx_enclave2", false },
-		{ "dev/sgx_enclave", false },	     { "/dev/sgx", false },
-		{ "/tmp/../dev/sgx_enclave", true }, { "/dev/sgx_vepc", false },
+	    {"/dev/sgx_enclave", true},	       {"/dev//sgx_enclave", true},
+	    {"/dev/./sgx_enclave", true},      {"/dev/sgx/../sgx_enclave", true},
+	    {"/dev/sgx/enclave", true},	       {"/dev/sgx_provision", true},
+	    {"//dev/sgx_provision/", true},    {"/dev/sgx_enclave2", false},
+	    {"dev/sgx_enclave", false},	       {"/dev/sgx", false},
+	    {"/tmp/../dev/sgx_enclave", true}, {"/dev/sgx_vepc", false},
 	};
 	struct sgxk_file *f = NULL;
 	struct dt d;
@@ -474,18 +474,18 @@ static void test_device_paths_are_normalised(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mapped_pages_show_what_eadd_copied),
-		cmocka_unit_test(test_pages_added_after_mmap_appear_in_the_mapping),
-		cmocka_unit_test(test_touching_a_hole_of_an_initialized_sgx2_enclave_eaugs_a_page),
-		cmocka_unit_test(test_faults_outside_the_mapping_prot_are_access_errors),
-		cmocka_unit_test(test_page_tables_follow_mprotect_per_page),
-		cmocka_unit_test(test_enclave_outlives_close_while_mapped),
-		cmocka_unit_test(test_teardown_returns_every_epc_page_across_enclaves),
-		cmocka_unit_test(test_epc_exhaustion_is_enomem_and_nothing_leaks),
-		cmocka_unit_test(test_two_threads_ioctl_on_one_enclave_one_gets_ebusy),
-		cmocka_unit_test(test_signal_during_add_pages_stops_early_or_restarts),
-		cmocka_unit_test(test_signal_before_the_first_page_is_eintr_with_count_zero),
-		cmocka_unit_test(test_device_paths_are_normalised),
+	    cmocka_unit_test(test_mapped_pages_show_what_eadd_copied),
+	    cmocka_unit_test(test_pages_added_after_mmap_appear_in_the_mapping),
+	    cmocka_unit_test(test_touching_a_hole_of_an_initialized_sgx2_enclave_eaugs_a_page),
+	    cmocka_unit_test(test_faults_outside_the_mapping_prot_are_access_errors),
+	    cmocka_unit_test(test_page_tables_follow_mprotect_per_page),
+	    cmocka_unit_test(test_enclave_outlives_close_while_mapped),
+	    cmocka_unit_test(test_teardown_returns_every_epc_page_across_enclaves),
+	    cmocka_unit_test(test_epc_exhaustion_is_enomem_and_nothing_leaks),
+	    cmocka_unit_test(test_two_threads_ioctl_on_one_enclave_one_gets_ebusy),
+	    cmocka_unit_test(test_signal_during_add_pages_stops_early_or_restarts),
+	    cmocka_unit_test(test_signal_before_the_first_page_is_eintr_with_count_zero),
+	    cmocka_unit_test(test_device_paths_are_normalised),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

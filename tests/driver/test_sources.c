@@ -183,9 +183,8 @@ static void test_add_pages_from_a_noexec_mount_is_eacces_for_any_page(void **sta
 	assert_true(v->noexec);
 	dt_encl_build(&d, &e, 0x10000, 0);
 	/* Upstream refuses any source VMA without VM_MAYEXEC, even for a data page. */
-	assert_int_equal(dt_add(&d, e.f, src, 0, 4096, REG(SGX_SECINFO_R), SGX_PAGE_MEASURE,
-				&count),
-			 -EACCES);
+	assert_int_equal(
+	    dt_add(&d, e.f, src, 0, 4096, REG(SGX_SECINFO_R), SGX_PAGE_MEASURE, &count), -EACCES);
 	assert_int_equal(count, 0);
 	assert_int_equal(dt_add(&d, e.f, src, 0, 4096, REG(SGX_SECINFO_R | SGX_SECINFO_X),
 				SGX_PAGE_MEASURE, &count),
@@ -234,8 +233,8 @@ static void test_page_prot_source_caps_pages_at_the_source_mapping(void **state)
 		      PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED | MAP_FIXED, 0, &err);
 	assert_true(m == MAP_FAILED);
 	assert_int_equal(err, -EACCES);
-	m = sgxk_mmap(d.k, e.f, (void *)(uintptr_t)(e.base + 0x1000), 4096,
-		      PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, 0, &err);
+	m = sgxk_mmap(d.k, e.f, (void *)(uintptr_t)(e.base + 0x1000), 4096, PROT_READ | PROT_EXEC,
+		      MAP_SHARED | MAP_FIXED, 0, &err);
 	assert_true(m != MAP_FAILED);
 	assert_int_equal(sgxk_mprotect(d.k, m, 4096, PROT_READ | PROT_WRITE | PROT_EXEC), -EACCES);
 	assert_int_equal(sgxk_mprotect(d.k, m, 4096, PROT_READ), 0);
@@ -282,12 +281,12 @@ static void test_page_prot_secinfo_ignores_the_source_mapping(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_anonymous_memory_in_every_form_is_anonymous),
-		cmocka_unit_test(test_file_mappings_carry_path_inode_and_written_state),
-		cmocka_unit_test(test_page_prot_source_caps_pages_at_the_source_mapping),
-		cmocka_unit_test(test_page_prot_secinfo_ignores_the_source_mapping),
-		/* Last: it moves the process into its own mount namespace. */
-		cmocka_unit_test(test_add_pages_from_a_noexec_mount_is_eacces_for_any_page),
+	    cmocka_unit_test(test_anonymous_memory_in_every_form_is_anonymous),
+	    cmocka_unit_test(test_file_mappings_carry_path_inode_and_written_state),
+	    cmocka_unit_test(test_page_prot_source_caps_pages_at_the_source_mapping),
+	    cmocka_unit_test(test_page_prot_secinfo_ignores_the_source_mapping),
+	    /* Last: it moves the process into its own mount namespace. */
+	    cmocka_unit_test(test_add_pages_from_a_noexec_mount_is_eacces_for_any_page),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
