@@ -20,7 +20,7 @@ struct sel_avc {
 	pthread_rwlock_t lock;
 	struct avc_node *slots[AVC_SLOTS];
 	unsigned int entries, max_entries;
-	unsigned long lookups, hits; /* updated with relaxed atomics */
+	unsigned long lookups, misses; /* updated with relaxed atomics */
 };
 
 static unsigned int sel_avc_hash(const struct avc_key *k)
@@ -97,8 +97,8 @@ bool sel_avc_lookup(struct sel_avc *a, const struct avc_key *k, struct avc_decis
 	if (n)
 		*d = n->d;
 	pthread_rwlock_unlock(&a->lock);
-	if (n)
-		__atomic_add_fetch(&a->hits, 1, __ATOMIC_RELAXED);
+	if (!n) /* the rare case pays for the statistics */
+		__atomic_add_fetch(&a->misses, 1, __ATOMIC_RELAXED);
 	return n != NULL;
 }
 
@@ -180,7 +180,7 @@ void sel_avc_grant_xperm(struct sel_avc *a, const struct avc_key *k, uint8_t fun
 void sel_avc_get_stats(struct sel_avc *a, struct avc_stats *st)
 {
 	st->lookups = __atomic_load_n(&a->lookups, __ATOMIC_RELAXED);
-	st->hits = __atomic_load_n(&a->hits, __ATOMIC_RELAXED);
+	st->hits = st->lookups - __atomic_load_n(&a->misses, __ATOMIC_RELAXED);
 	pthread_rwlock_rdlock(&a->lock);
 	st->entries = a->entries;
 	pthread_rwlock_unlock(&a->lock);

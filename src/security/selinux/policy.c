@@ -90,10 +90,7 @@ static int read_policy(struct sepolicy *p, FILE *f, struct softsgx_err *err)
 		policydb_destroy(&p->db);
 		return -EINVAL;
 	}
-	if (sepol_sidtab_init(&p->sidtab)) {
-		policydb_destroy(&p->db);
-		return softsgx_fail(err, -ENOMEM, "out of memory");
-	}
+	/* policydb_load_isids initializes the SID table itself */
 	if (policydb_load_isids(&p->db, &p->sidtab)) {
 		softsgx_fail(err, -EINVAL, "%s: invalid initial SID contexts: %s", p->path,
 			     last_msg());
