@@ -188,8 +188,16 @@ int sgx_aex(struct sgx_cpu *cpu, const struct sgx_mmu *mmu, struct sgx_lp *lp,
 	uint64_t xfrm;
 	int ret;
 
+	struct sgx_ssa_geom geom;
+	bool ok;
+
 	if (!lp->in_enclave)
 		return SGX_FAULT_GP;
+	sgx_epcm_lock(cpu);
+	ok = sgx_ssa_geometry(cpu, lp->tcs_index, 0, &geom);
+	sgx_epcm_unlock(cpu);
+	if (ok)
+		sgx_ssa_tlb_fill(&a, &geom);
 	sgx_epcm_lock(cpu);
 	xfrm = sgx_secs_page(cpu, lp->secs_index)->attributes.xfrm;
 	ret = aex_save(&a, r, ex, &g);

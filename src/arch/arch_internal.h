@@ -154,13 +154,38 @@ void sgx_keys_report_key(const struct sgx_cpu *cpu, const struct sgx_targetinfo 
 void sgx_keys_einittoken_key(const struct sgx_cpu *cpu, const struct sgx_key_deps *deps,
 			     uint8_t key[16]);
 
-/* enclu_mem.c: enclave-mode memory accesses through the OS page tables and the EPCM. */
+/*
+ * enclu_mem.c: enclave-mode memory accesses through the OS page tables and the EPCM.
+ *
+ * The page tables (struct sgx_mmu) belong to the kernel model, which takes its own locks to
+ * walk them and may execute ENCLS while holding them; so the OS translation is never done
+ * under epcm_lock.  A leaf first translates every page it will touch into a small TLB (no
+ * lock held), then takes epcm_lock and checks each EPC page against the EPCM (valid, owner,
+ * linear address), exactly as the hardware checks a TLB entry against the EPCM.
+ */
+#define SGX_TLB_SIZE 8
+
+struct sgx_tlb_entry {
+	uint64_t page; /* linear page address */
+	int prot;
+	void *epc; /* NULL: not mapped with @prot */
+};
+
 struct sgx_access {
 	struct sgx_cpu *cpu;
 	const struct sgx_mmu *mmu;
 	const struct sgx_lp *lp;
 	struct sgx_exception *fault;
+	unsigned int nr_tlb;
+	struct sgx_tlb_entry tlb[SGX_TLB_SIZE];
 };
+
+/* Translate the page of @lin for @prot into the TLB (no lock may be held). */
+void sgx_tlb_fill(struct sgx_access *a, uint64_t lin, int prot);
+/* Fill every page of [lin, lin + len). */
+void sgx_tlb_fill_range(struct sgx_access *a, uint64_t lin, uint64_t len, int prot);
+/* The TLB's translation of @lin for @prot, or NULL. */
+void *sgx_tlb_lookup(const struct sgx_access *a, uint64_t lin, int prot);
 
 /*
  * The EPC page behind enclave linear address @lin, checked like an enclave data access: mapped
@@ -183,17 +208,29 @@ uint64_t sgx_ssa_frame_addr(const struct sgx_secs *secs, const struct sgx_tcs *t
 uint64_t sgx_ssa_gpr_addr(const struct sgx_secs *secs, const struct sgx_tcs *tcs,
 			  uint32_t frame);
 
+/* Where an SSA frame lies, read under epcm_lock so its pages can be translated outside it. */
+struct sgx_ssa_geom {
+	uint64_t frame; /* linear address of the frame */
+	uint64_t bytes; /* SSAFRAMESIZE * 4096 */
+	uint32_t xsave_size;
+};
+
+/* Frame CSSA + @delta of the TCS in EPC page @idx; false when there is no such frame. */
+bool sgx_ssa_geometry(struct sgx_cpu *cpu, size_t idx, int delta, struct sgx_ssa_geom *g);
+/* Translate the frame's XSAVE area and its GPR/EXINFO area into the TLB. */
+void sgx_ssa_tlb_fill(struct sgx_access *a, const struct sgx_ssa_geom *g);
+
 /* aex.c: XSAVE images between a thread's context and an SSA frame. */
 int sgx_xsave_restore(const struct sgx_access *a, uint64_t frame, struct sgx_regs *r,
 		      uint64_t xfrm, uint32_t size);
 int sgx_xsave_check(const struct sgx_access *a, uint64_t frame, uint64_t xfrm);
 
 /* Leaves in enclave mode (enclu_*.c). */
-int sgx_enclu_ereport(const struct sgx_access *a, struct sgx_regs *r);
-int sgx_enclu_egetkey(const struct sgx_access *a, struct sgx_regs *r);
-int sgx_enclu_eaccept(const struct sgx_access *a, struct sgx_regs *r);
-int sgx_enclu_emodpe(const struct sgx_access *a, struct sgx_regs *r);
-int sgx_enclu_eacceptcopy(const struct sgx_access *a, struct sgx_regs *r);
+int sgx_enclu_ereport(struct sgx_access *a, struct sgx_regs *r);
+int sgx_enclu_egetkey(struct sgx_access *a, struct sgx_regs *r);
+int sgx_enclu_eaccept(struct sgx_access *a, struct sgx_regs *r);
+int sgx_enclu_emodpe(struct sgx_access *a, struct sgx_regs *r);
+int sgx_enclu_eacceptcopy(struct sgx_access *a, struct sgx_regs *r);
 
 /* RFLAGS: the arithmetic flags EGETKEY/EACCEPT clear, and ZF. */
 #define SGX_RFLAGS_ARITH 0x8D5ull /* CF PF AF ZF SF OF */

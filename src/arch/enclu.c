@@ -43,7 +43,7 @@ static int tcs_lookup(const struct sgx_access *a, uint64_t lin, size_t *tcs_idx)
 
 	if (lin % SGX_PAGE_SIZE)
 		return sgx_gp(a->fault);
-	p = a->mmu->translate(a->mmu->ctx, lin, PROT_READ);
+	p = sgx_tlb_lookup(a, lin, PROT_READ);
 	if (!p)
 		return sgx_pf(a->fault, lin, SGX_PF_U);
 	idx = sgx_epc_index(a->cpu, p);
@@ -62,16 +62,51 @@ static int tcs_lookup(const struct sgx_access *a, uint64_t lin, size_t *tcs_idx)
 	return 0;
 }
 
-/* Every page of SSA frame @frame must be a writable REG page of the enclave. */
+bool sgx_ssa_geometry(struct sgx_cpu *cpu, size_t idx, int delta, struct sgx_ssa_geom *g)
+{
+	const struct sgx_epcm_entry *e = &cpu->epcm[idx];
+	const struct sgx_secs *secs;
+	const struct sgx_tcs *tcs;
+	uint32_t frame;
+
+	if (!e->valid || e->type != SGX_PT_TCS || (delta < 0 && e->cssa == 0))
+		return false;
+	secs = sgx_secs_page(cpu, e->secs);
+	tcs = sgx_epc_addr(cpu, idx);
+	frame = e->cssa + (uint32_t)delta;
+	if (!sgx_tcs_layout_ok(secs, tcs) || frame >= tcs->nr_ssa_frames)
+		return false;
+	g->frame = sgx_ssa_frame_addr(secs, tcs, frame);
+	g->bytes = (uint64_t)secs->ssa_frame_size * SGX_PAGE_SIZE;
+	g->xsave_size = cpu->epcm[e->secs].encl->xsave_size;
+	return true;
+}
+
+#define SSA_TAIL (SGX_GPR_SIZE + SGX_MISC_EXINFO_SIZE)
+
+void sgx_ssa_tlb_fill(struct sgx_access *a, const struct sgx_ssa_geom *g)
+{
+	sgx_tlb_fill_range(a, g->frame, g->xsave_size, PROT_READ | PROT_WRITE);
+	sgx_tlb_fill_range(a, g->frame + g->bytes - SSA_TAIL, SSA_TAIL, PROT_READ | PROT_WRITE);
+}
+
+/*
+ * The SSA frame's pages that AEX and ERESUME use (the XSAVE area and the GPR/EXINFO area)
+ * must be writable REG pages of the enclave.
+ */
 static int ssa_frame_check(const struct sgx_access *a, const struct sgx_secs *secs,
 			   const struct sgx_tcs *tcs, uint32_t frame)
 {
 	uint64_t lin = sgx_ssa_frame_addr(secs, tcs, frame);
+	uint64_t end = sgx_ssa_frame_addr(secs, tcs, frame + 1);
+	uint32_t xsave = a->cpu->epcm[a->lp->secs_index].encl->xsave_size;
+	const uint8_t rw = SGX_SECINFO_R | SGX_SECINFO_W;
 
-	for (uint32_t i = 0; i < secs->ssa_frame_size; i++)
-		if (!sgx_enclave_page(a, lin + (uint64_t)i * SGX_PAGE_SIZE, PROT_READ | PROT_WRITE,
-				      SGX_PT_REG, SGX_SECINFO_R | SGX_SECINFO_W, NULL))
+	for (uint64_t p = lin; p < lin + xsave; p += SGX_PAGE_SIZE)
+		if (!sgx_enclave_page(a, p, PROT_READ | PROT_WRITE, SGX_PT_REG, rw, NULL))
 			return SGX_FAULT_PF;
+	if (!sgx_enclave_page(a, end - SSA_TAIL, PROT_READ | PROT_WRITE, SGX_PT_REG, rw, NULL))
+		return SGX_FAULT_PF;
 	return 0;
 }
 
@@ -222,27 +257,41 @@ static int eexit(const struct sgx_access *a, struct sgx_lp *lp, struct sgx_regs 
 	return 0;
 }
 
-static int outside_enclave(const struct sgx_access *a, struct sgx_lp *lp, struct sgx_regs *r)
+/* Translate the TCS and the SSA frame the entry will use, before taking epcm_lock. */
+static void entry_tlb_fill(struct sgx_access *a, uint64_t tcs_lin, bool resume)
 {
-	int ret;
+	struct sgx_ssa_geom g;
+	size_t idx;
+	void *p;
+	bool ok;
 
-	switch ((uint32_t)r->rax) {
-	case SGX_EENTER:
-		sgx_epcm_lock(a->cpu);
-		ret = eenter_locked(a, lp, r);
-		sgx_epcm_unlock(a->cpu);
-		return ret;
-	case SGX_ERESUME:
-		sgx_epcm_lock(a->cpu);
-		ret = eresume_locked(a, lp, r);
-		sgx_epcm_unlock(a->cpu);
-		return ret;
-	default:
-		return sgx_gp(a->fault);
-	}
+	sgx_tlb_fill(a, tcs_lin, PROT_READ);
+	p = sgx_tlb_lookup(a, tcs_lin, PROT_READ);
+	idx = p ? sgx_epc_index(a->cpu, p) : SIZE_MAX;
+	if (idx == SIZE_MAX)
+		return;
+	sgx_epcm_lock(a->cpu);
+	ok = sgx_ssa_geometry(a->cpu, idx, resume ? -1 : 0, &g);
+	sgx_epcm_unlock(a->cpu);
+	if (ok)
+		sgx_ssa_tlb_fill(a, &g);
 }
 
-static int inside_enclave(const struct sgx_access *a, struct sgx_lp *lp, struct sgx_regs *r)
+static int outside_enclave(struct sgx_access *a, struct sgx_lp *lp, struct sgx_regs *r)
+{
+	uint32_t leaf = (uint32_t)r->rax;
+	int ret;
+
+	if (leaf != SGX_EENTER && leaf != SGX_ERESUME)
+		return sgx_gp(a->fault);
+	entry_tlb_fill(a, r->rbx, leaf == SGX_ERESUME);
+	sgx_epcm_lock(a->cpu);
+	ret = leaf == SGX_EENTER ? eenter_locked(a, lp, r) : eresume_locked(a, lp, r);
+	sgx_epcm_unlock(a->cpu);
+	return ret;
+}
+
+static int inside_enclave(struct sgx_access *a, struct sgx_lp *lp, struct sgx_regs *r)
 {
 	bool sgx2 = a->cpu->platform.sgx2;
 
@@ -269,6 +318,9 @@ int sgx_enclu(struct sgx_cpu *cpu, const struct sgx_mmu *mmu, struct sgx_lp *lp,
 	      struct sgx_regs *r, struct sgx_exception *fault)
 {
 	struct sgx_access a = { .cpu = cpu, .mmu = mmu, .lp = lp, .fault = fault };
+
+	if (fault)
+		memset(fault, 0, sizeof(*fault));
 
 	return lp->in_enclave ? inside_enclave(&a, lp, r) : outside_enclave(&a, lp, r);
 }

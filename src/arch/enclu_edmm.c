@@ -50,7 +50,7 @@ static struct sgx_epcm_entry *target_entry(const struct sgx_access *a, uint64_t 
 		sgx_gp(a->fault);
 		return NULL;
 	}
-	p = a->mmu->translate(a->mmu->ctx, lin, PROT_NONE);
+	p = sgx_tlb_lookup(a, lin, PROT_NONE);
 	if (!p) {
 		sgx_pf(a->fault, lin, SGX_PF_U);
 		return NULL;
@@ -115,10 +115,12 @@ static int eaccept_locked(const struct sgx_access *a, struct sgx_regs *r)
 	return 0;
 }
 
-int sgx_enclu_eaccept(const struct sgx_access *a, struct sgx_regs *r)
+int sgx_enclu_eaccept(struct sgx_access *a, struct sgx_regs *r)
 {
 	int ret;
 
+	sgx_tlb_fill(a, r->rbx, PROT_READ);
+	sgx_tlb_fill(a, r->rcx, PROT_NONE);
 	sgx_epcm_lock(a->cpu);
 	ret = eaccept_locked(a, r);
 	sgx_epcm_unlock(a->cpu);
@@ -144,10 +146,12 @@ static int emodpe_locked(const struct sgx_access *a, struct sgx_regs *r)
 	return 0;
 }
 
-int sgx_enclu_emodpe(const struct sgx_access *a, struct sgx_regs *r)
+int sgx_enclu_emodpe(struct sgx_access *a, struct sgx_regs *r)
 {
 	int ret;
 
+	sgx_tlb_fill(a, r->rbx, PROT_READ);
+	sgx_tlb_fill(a, r->rcx, PROT_NONE);
 	sgx_epcm_lock(a->cpu);
 	ret = emodpe_locked(a, r);
 	sgx_epcm_unlock(a->cpu);
@@ -185,10 +189,13 @@ static int eacceptcopy_locked(const struct sgx_access *a, struct sgx_regs *r)
 	return 0;
 }
 
-int sgx_enclu_eacceptcopy(const struct sgx_access *a, struct sgx_regs *r)
+int sgx_enclu_eacceptcopy(struct sgx_access *a, struct sgx_regs *r)
 {
 	int ret;
 
+	sgx_tlb_fill(a, r->rbx, PROT_READ);
+	sgx_tlb_fill(a, r->rcx, PROT_NONE);
+	sgx_tlb_fill(a, r->rdx, PROT_READ);
 	sgx_epcm_lock(a->cpu);
 	ret = eacceptcopy_locked(a, r);
 	sgx_epcm_unlock(a->cpu);

@@ -76,10 +76,13 @@ static int ereport_locked(const struct sgx_access *a, struct sgx_regs *r)
 	return 0;
 }
 
-int sgx_enclu_ereport(const struct sgx_access *a, struct sgx_regs *r)
+int sgx_enclu_ereport(struct sgx_access *a, struct sgx_regs *r)
 {
 	int ret;
 
+	sgx_tlb_fill(a, r->rbx, PROT_READ);
+	sgx_tlb_fill(a, r->rcx, PROT_READ);
+	sgx_tlb_fill(a, r->rdx, PROT_READ | PROT_WRITE);
 	sgx_epcm_lock(a->cpu);
 	ret = ereport_locked(a, r);
 	sgx_epcm_unlock(a->cpu);
@@ -125,10 +128,12 @@ static int egetkey_locked(const struct sgx_access *a, struct sgx_regs *r)
 	return 0;
 }
 
-int sgx_enclu_egetkey(const struct sgx_access *a, struct sgx_regs *r)
+int sgx_enclu_egetkey(struct sgx_access *a, struct sgx_regs *r)
 {
 	int ret;
 
+	sgx_tlb_fill(a, r->rbx, PROT_READ);
+	sgx_tlb_fill(a, r->rcx, PROT_READ | PROT_WRITE);
 	sgx_epcm_lock(a->cpu);
 	ret = egetkey_locked(a, r);
 	sgx_epcm_unlock(a->cpu);

@@ -54,6 +54,40 @@ static uint8_t prot_to_rwx(int prot)
 	return rwx;
 }
 
+void sgx_tlb_fill(struct sgx_access *a, uint64_t lin, int prot)
+{
+	uint64_t page = lin & ~(uint64_t)(SGX_PAGE_SIZE - 1);
+
+	for (unsigned int i = 0; i < a->nr_tlb; i++)
+		if (a->tlb[i].page == page && a->tlb[i].prot == prot)
+			return;
+	if (a->nr_tlb == SGX_TLB_SIZE)
+		return;
+	a->tlb[a->nr_tlb++] = (struct sgx_tlb_entry){
+		.page = page, .prot = prot, .epc = a->mmu->translate(a->mmu->ctx, page, prot),
+	};
+}
+
+void sgx_tlb_fill_range(struct sgx_access *a, uint64_t lin, uint64_t len, int prot)
+{
+	uint64_t end = lin + len;
+
+	if (!len || end < lin)
+		return;
+	for (uint64_t p = lin & ~(uint64_t)(SGX_PAGE_SIZE - 1); p < end; p += SGX_PAGE_SIZE)
+		sgx_tlb_fill(a, p, prot);
+}
+
+void *sgx_tlb_lookup(const struct sgx_access *a, uint64_t lin, int prot)
+{
+	uint64_t page = lin & ~(uint64_t)(SGX_PAGE_SIZE - 1);
+
+	for (unsigned int i = 0; i < a->nr_tlb; i++)
+		if (a->tlb[i].page == page && a->tlb[i].epc && (a->tlb[i].prot & prot) == prot)
+			return a->tlb[i].epc;
+	return NULL;
+}
+
 /* The EPCM allows the current enclave this access to the page at @lin (lock held). */
 static bool epcm_allows(const struct sgx_cpu *cpu, const struct sgx_epcm_entry *e, size_t secs,
 			uint64_t lin, uint8_t type, uint8_t rwx)
@@ -66,7 +100,7 @@ static bool epcm_allows(const struct sgx_cpu *cpu, const struct sgx_epcm_entry *
 void *sgx_enclave_page(const struct sgx_access *a, uint64_t lin, int prot, uint8_t type,
 		       uint8_t rwx, size_t *index)
 {
-	void *p = a->mmu->translate(a->mmu->ctx, lin, prot);
+	void *p = sgx_tlb_lookup(a, lin, prot);
 	size_t idx;
 
 	if (!p) {
@@ -119,12 +153,11 @@ int sgx_lin_read(const struct sgx_access *a, uint64_t lin, void *dst, size_t len
 	return lin_copy(a, lin, dst, len, false);
 }
 
-static int enclave_access(struct sgx_cpu *cpu, const struct sgx_mmu *mmu,
-			  const struct sgx_lp *lp, uint64_t addr, int access, uint32_t *code)
+static int enclave_access(struct sgx_cpu *cpu, const struct sgx_lp *lp, uint64_t addr,
+			  int access, void *p, uint32_t *code)
 {
 	const struct sgx_secs *secs = sgx_secs_page(cpu, lp->secs_index);
 	bool in_elrange = addr >= secs->base && addr - secs->base < secs->size;
-	void *p = mmu->translate(mmu->ctx, addr, access);
 	size_t idx;
 
 	*code = pf_access_bits(access);
@@ -147,17 +180,19 @@ int sgx_epcm_access(struct sgx_cpu *cpu, const struct sgx_mmu *mmu, const struct
 		    uint64_t addr, int access, uint32_t *error_code)
 {
 	uint32_t code = 0;
+	void *p;
 	int ret;
 
 	if (!lp || !lp->in_enclave) {
-		void *p = mmu->translate(mmu->ctx, addr, 0);
-
+		p = mmu->translate(mmu->ctx, addr, 0);
 		if (error_code)
 			*error_code = 0;
 		return p && sgx_epc_index(cpu, p) != SIZE_MAX ? SGX_ACCESS_ABORT_PAGE : 0;
 	}
+	/* The page-table walk first, then the EPCM under its lock (see arch_internal.h). */
+	p = mmu->translate(mmu->ctx, addr, access);
 	sgx_epcm_lock(cpu);
-	ret = enclave_access(cpu, mmu, lp, addr, access, &code);
+	ret = enclave_access(cpu, lp, addr, access, p, &code);
 	sgx_epcm_unlock(cpu);
 	if (error_code)
 		*error_code = code;

@@ -21,6 +21,8 @@
 #include "softsgx/arch.h"
 #include "softsgx/cpu.h"
 
+#include "../../src/arch/arch_internal.h"
+
 #define T_EPC_PAGES 256
 #define T_BASE	    0x7f0000000000ull
 #define T_SIZE	    0x40000ull /* 64 pages */
@@ -40,12 +42,22 @@ struct t_cpu {
 	struct t_map maps[T_MAX_MAPS];
 	size_t nr_maps;
 	struct sgx_mmu mmu;
+	unsigned int translations_under_lock;
 };
 
 static inline void *t_translate(void *ctx, uint64_t lin, int prot)
 {
 	struct t_cpu *t = ctx;
 
+	/*
+	 * The kernel model's page-table walk takes its own locks and may run ENCLS under them:
+	 * the CPU must never walk while holding the EPCM lock (single-threaded tests: a held
+	 * lock here can only be the caller's).
+	 */
+	if (atomic_flag_test_and_set(&t->cpu->epcm_lock))
+		t->translations_under_lock++;
+	else
+		atomic_flag_clear(&t->cpu->epcm_lock);
 	for (size_t i = 0; i < t->nr_maps; i++)
 		if (t->maps[i].lin == (lin & ~(uint64_t)(SGX_PAGE_SIZE - 1)))
 			return (t->maps[i].prot & prot) == prot ? t->maps[i].page : NULL;
@@ -96,6 +108,7 @@ static inline struct t_cpu *t_cpu_new(void)
 
 static inline void t_cpu_free(struct t_cpu *t)
 {
+	assert_int_equal(t->translations_under_lock, 0);
 	sgx_cpu_destroy(t->cpu);
 	free(t->epc);
 	free(t);
