@@ -43,6 +43,7 @@ struct t_cpu {
 	size_t nr_maps;
 	struct sgx_mmu mmu;
 	unsigned int translations_under_lock;
+	bool threaded; /* several threads: a held lock may be another thread's */
 };
 
 static inline void *t_translate(void *ctx, uint64_t lin, int prot)
@@ -54,10 +55,12 @@ static inline void *t_translate(void *ctx, uint64_t lin, int prot)
 	 * the CPU must never walk while holding the EPCM lock (single-threaded tests: a held
 	 * lock here can only be the caller's).
 	 */
-	if (atomic_flag_test_and_set(&t->cpu->epcm_lock))
-		t->translations_under_lock++;
-	else
-		atomic_flag_clear(&t->cpu->epcm_lock);
+	if (!t->threaded) {
+		if (atomic_flag_test_and_set(&t->cpu->epcm_lock))
+			t->translations_under_lock++;
+		else
+			atomic_flag_clear(&t->cpu->epcm_lock);
+	}
 	for (size_t i = 0; i < t->nr_maps; i++)
 		if (t->maps[i].lin == (lin & ~(uint64_t)(SGX_PAGE_SIZE - 1)))
 			return (t->maps[i].prot & prot) == prot ? t->maps[i].page : NULL;

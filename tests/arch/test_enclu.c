@@ -5,6 +5,9 @@
  * is inside, and the EPCM access verdicts the host layer asks for.  Driven through a test MMU
  * over the EPC: no enclave code runs.
  */
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "encl_test_util.h"
 
 static const struct t_encl_opts default_opts;
@@ -498,6 +501,72 @@ static void epcm_access_gives_the_hardware_verdict(void **state)
 	}
 }
 
+/* ---- threads ---------------------------------------------------------------------------- */
+
+struct race {
+	struct t_cpu *t;
+	const struct t_encl *e;
+	atomic_int inside, max_inside, entered, refused, errors;
+};
+
+/* Many threads hammer EENTER/EEXIT on one TCS: the busy flag admits one at a time. */
+static void *race_thread(void *arg)
+{
+	struct race *rc = arg;
+
+	for (int i = 0; i < 20000; i++) {
+		struct sgx_lp lp = { 0 };
+		struct sgx_exception f;
+		struct sgx_regs r;
+		int now, ret;
+
+		t_regs_eenter(&r, rc->e);
+		ret = sgx_enclu(rc->t->cpu, &rc->t->mmu, &lp, &r, &f);
+		if (ret == SGX_FAULT_GP) {
+			atomic_fetch_add(&rc->refused, 1);
+			continue;
+		}
+		if (ret) {
+			atomic_fetch_add(&rc->errors, 1);
+			continue;
+		}
+		now = atomic_fetch_add(&rc->inside, 1) + 1;
+		if (now > atomic_load(&rc->max_inside))
+			atomic_store(&rc->max_inside, now);
+		atomic_fetch_add(&rc->entered, 1);
+		atomic_fetch_sub(&rc->inside, 1);
+		r.rax = SGX_EEXIT;
+		r.rbx = T_HOST_RIP;
+		if (sgx_enclu(rc->t->cpu, &rc->t->mmu, &lp, &r, &f))
+			atomic_fetch_add(&rc->errors, 1);
+	}
+	return NULL;
+}
+
+static void a_tcs_admits_one_thread_at_a_time_under_contention(void **state)
+{
+	struct t_cpu *t = t_cpu_new();
+	struct race rc = { .t = t };
+	pthread_t th[4];
+	struct t_encl e;
+
+	(void)state;
+	t_encl_init(t, &default_opts, &e);
+	rc.e = &e;
+	t->threaded = true;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, race_thread, &rc), 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	assert_int_equal(atomic_load(&rc.errors), 0);
+	assert_int_equal(atomic_load(&rc.max_inside), 1);
+	assert_int_equal(atomic_load(&rc.entered) + atomic_load(&rc.refused), 4 * 20000);
+	assert_true(atomic_load(&rc.entered) > 0);
+	/* Everyone left: the enclave's pages can be removed. */
+	assert_int_equal(sgx_encls_eremove(t->cpu, t_encl_page(&e, E_DATA)), 0);
+	t_cpu_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +583,7 @@ int main(void)
 		cmocka_unit_test(eresume_of_a_corrupt_ssa_xsave_header_is_gp),
 		cmocka_unit_test(eremove_while_a_thread_is_inside_is_enclave_act),
 		cmocka_unit_test(epcm_access_gives_the_hardware_verdict),
+		cmocka_unit_test(a_tcs_admits_one_thread_at_a_time_under_contention),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, t_encl_teardown);
