@@ -206,6 +206,14 @@ int lsm_audit_untrusted(char *buf, size_t size, size_t len, const char *s)
 	return (int)len;
 }
 
+int lsm_audit_comm(char *buf, size_t size, size_t len, const char *comm)
+{
+	char c[16];
+
+	snprintf(c, sizeof(c), "%.15s", comm ? comm : "");
+	return lsm_audit_untrusted(buf, size, len, c);
+}
+
 static int append(char *buf, size_t size, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -253,7 +261,7 @@ int lsm_avc_format(char *buf, size_t size, const struct lsm_avc_record *rec)
 	if (n >= 0)
 		n = append(buf, size, (size_t)n, " } for  pid=%d comm=", (int)rec->pid);
 	if (n >= 0)
-		n = lsm_audit_untrusted(buf, size, (size_t)n, rec->comm ? rec->comm : "");
+		n = lsm_audit_comm(buf, size, (size_t)n, rec->comm);
 	if (n >= 0 && rec->path)
 		n = append_file(buf, size, n, rec);
 	if (n >= 0 && rec->has_ioctlcmd)

@@ -54,7 +54,8 @@ struct lsm_avc_record {
  * Format the body of an AVC record (everything after "msg=audit(...): ") into @buf:
  *   avc:  denied  { perm1 perm2 } for  pid=4242 comm="loader" path="/tmp/x" dev="vda"
  *   ino=1234 ioctlcmd=0xa402 scontext=... tcontext=... tclass=process2 permissive=0
- * (one line; a granted record has no permissive= field).  Returns the length, or -ENOSPC when @size is too small.
+ * (one line; a granted record has no permissive= field).  Returns the length, or -ENOSPC when @size
+ * is too small.
  */
 int lsm_avc_format(char *buf, size_t size, const struct lsm_avc_record *rec);
 
@@ -67,6 +68,12 @@ int lsm_audit_avc(struct lsm_audit *audit, const struct lsm_avc_record *rec);
  * Returns the new length or -ENOSPC.
  */
 int lsm_audit_untrusted(char *buf, size_t size, size_t len, const char *s);
+
+/*
+ * Append a task's comm as the kernel does: at most 15 bytes (TASK_COMM_LEN - 1, so a full
+ * 16-byte comm array without a NUL is safe), encoded like lsm_audit_untrusted.
+ */
+int lsm_audit_comm(char *buf, size_t size, size_t len, const char *comm);
 
 /*
  * The name the kernel prints as dev= for files on device @dev (the superblock's s_id): the

@@ -203,15 +203,15 @@ static int call_module(const struct lsm_stack_entry *e, const struct lsm_call *c
 static void audit_failure(struct lsm_stack *s, const struct lsm_stack_entry *e,
 			  const struct lsm_call *c, int rc)
 {
-	const char *name = strerrorname_np(-rc);
-	char comm[80] = "\"?\"";
+	const char *name = strerrorname_np(-rc), *desc = strerrordesc_np(-rc);
+	char comm[40] = "\"?\"";
 
 	if (c->cred)
-		lsm_audit_untrusted(comm, sizeof(comm), 0, c->cred->comm);
+		lsm_audit_comm(comm, sizeof(comm), 0, c->cred->comm);
 	lsm_audit_log(s->audit, "SGX_HOOK",
 		      "softsgx:  denied  hook=%s module=%s error=%s (%s) for  pid=%d comm=%s "
 		      "reason=\"the module failed to decide: denied (fail closed)\"",
-		      hook_names[c->hook], e->ops->name, name ? name : "?", strerror(-rc),
+		      hook_names[c->hook], e->ops->name, name ? name : "?", desc ? desc : "?",
 		      c->cred ? (int)c->cred->pid : (int)getpid(), comm);
 }
 

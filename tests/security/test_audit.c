@@ -193,6 +193,27 @@ static void dev_names_are_the_kernels(void **state)
 	assert_string_equal(dev, "?");
 }
 
+/* A full 16-byte comm array (no NUL) prints as the kernel's: its first 15 bytes. */
+static void comm_is_cut_to_fifteen_bytes_like_the_kernels(void **state)
+{
+	struct {
+		char comm[16];
+		char after[8];
+	} task;
+	struct lsm_avc_record rec = avc_cases[0].rec;
+	char buf[512];
+
+	(void)state;
+	memset(task.comm, 'c', sizeof(task.comm));
+	memset(task.after, 'Z', sizeof(task.after));
+	rec.comm = task.comm;
+	assert_true(lsm_avc_format(buf, sizeof(buf), &rec) > 0);
+	assert_non_null(strstr(buf, " comm=\"ccccccccccccccc\" scontext="));
+	rec.comm = NULL;
+	assert_true(lsm_avc_format(buf, sizeof(buf), &rec) > 0);
+	assert_non_null(strstr(buf, " comm=\"\" scontext="));
+}
+
 static void too_small_buffers_are_refused(void **state)
 {
 	char buf[40];
@@ -529,6 +550,7 @@ int main(void)
 	    cmocka_unit_test(avc_lines_follow_the_kernel_format),
 	    cmocka_unit_test_setup_teardown(avc_file_fields_and_ioctlcmd, setup, teardown),
 	    cmocka_unit_test(dev_names_are_the_kernels),
+	    cmocka_unit_test(comm_is_cut_to_fifteen_bytes_like_the_kernels),
 	    cmocka_unit_test(too_small_buffers_are_refused),
 	    cmocka_unit_test(line_framing_is_auditds),
 	    cmocka_unit_test_setup_teardown(records_carry_time_and_increasing_serials, setup,

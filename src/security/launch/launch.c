@@ -81,7 +81,7 @@ static void audit_denial(struct launch_module *m, const struct lsm_cred *cred,
 	softsgx_hex(mrenclave, id->mrenclave, 32);
 	softsgx_hex(mrsigner, id->mrsigner, 32);
 	if (cred)
-		lsm_audit_untrusted(comm, sizeof(comm), 0, cred->comm);
+		lsm_audit_comm(comm, sizeof(comm), 0, cred->comm);
 	lsm_audit_log(m->audit, "SGX_LAUNCH",
 		      "launch:  denied  { init } for  pid=%d comm=%s mrenclave=%s mrsigner=%s "
 		      "isvprodid=%u isvsvn=%u debug=%d provision=%d reason=\"%s\"",
