@@ -27,6 +27,46 @@ static void write_untrusted(void *p, uint64_t value)
 	*(volatile uint64_t *)p = value;
 }
 
+/* EREPORT/EGETKEY operands: enclave memory with the alignment the leaves require. */
+static uint8_t encl_targetinfo[512] __attribute__((aligned(512)));
+static uint8_t encl_reportdata[64] __attribute__((aligned(128)));
+static uint8_t encl_report[432] __attribute__((aligned(512)));
+static uint8_t encl_keyrequest[512] __attribute__((aligned(512)));
+static uint8_t encl_key[16] __attribute__((aligned(16)));
+
+/* Byte copies through volatile pointers: no libc, and no memcpy call emitted for them. */
+static void copy_bytes(void *dst, const void *src, unsigned long n)
+{
+	volatile uint8_t *d = dst;
+	const volatile uint8_t *s = src;
+
+	for (unsigned long i = 0; i < n; i++)
+		d[i] = s[i];
+}
+
+static void do_ereport(struct encl_op_report *op)
+{
+	copy_bytes(encl_targetinfo, op->targetinfo, sizeof(encl_targetinfo));
+	copy_bytes(encl_reportdata, op->reportdata, sizeof(encl_reportdata));
+	asm volatile(".byte 0x0f, 0x01, 0xd7" /* ENCLU[EREPORT] */
+		     ::"a"(0), "b"(encl_targetinfo), "c"(encl_reportdata), "d"(encl_report)
+		     : "memory");
+	copy_bytes(op->report, encl_report, sizeof(encl_report));
+}
+
+static void do_egetkey(struct encl_op_get_key *op)
+{
+	uint64_t status;
+
+	copy_bytes(encl_keyrequest, op->keyrequest, sizeof(encl_keyrequest));
+	asm volatile(".byte 0x0f, 0x01, 0xd7" /* ENCLU[EGETKEY] */
+		     : "=a"(status)
+		     : "a"(1), "b"(encl_keyrequest), "c"(encl_key)
+		     : "memory", "cc");
+	copy_bytes(op->key, encl_key, sizeof(encl_key));
+	write_untrusted(&op->status, status);
+}
+
 /* Returns non-zero when the entry code must leave with R12..R15 clobbered. */
 uint64_t encl_body(void *rdi, void *rsi)
 {
@@ -52,6 +92,12 @@ uint64_t encl_body(void *rdi, void *rsi)
 		break;
 	case ENCL_OP_CLOBBER_CALLEE_SAVED:
 		return 1;
+	case ENCL_OP_EREPORT:
+		do_ereport(rdi);
+		break;
+	case ENCL_OP_EGETKEY:
+		do_egetkey(rdi);
+		break;
 	case ENCL_OP_NOP:
 	default:
 		break;

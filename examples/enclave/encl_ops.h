@@ -29,6 +29,10 @@ enum encl_op_type {
 	ENCL_OP_NOP = 4,	      /* enter and leave */
 	/* Leave with R12..R15 = ENCL_CLOBBER_R12..R15: the vDSO preserves only RBX and RBP. */
 	ENCL_OP_CLOBBER_CALLEE_SAVED = 5,
+	/* EREPORT for targetinfo with reportdata; report = the REPORT (struct encl_op_report). */
+	ENCL_OP_EREPORT = 6,
+	/* EGETKEY with keyrequest; key and status = RAX (struct encl_op_get_key). */
+	ENCL_OP_EGETKEY = 7,
 	ENCL_OP_MAX,
 };
 
@@ -56,6 +60,21 @@ struct encl_op_get_from_addr {
 	struct encl_op_header header;
 	uint64_t value;
 	uint64_t addr;
+};
+
+/* EREPORT and EGETKEY take enclave memory: the enclave copies these in and out. */
+struct encl_op_report {
+	struct encl_op_header header;
+	uint8_t targetinfo[512];
+	uint8_t reportdata[64];
+	uint8_t report[432];
+};
+
+struct encl_op_get_key {
+	struct encl_op_header header;
+	uint8_t keyrequest[512];
+	uint8_t key[16];
+	uint64_t status; /* EGETKEY's RAX: 0 or an SGX error code */
 };
 
 #endif /* __ASSEMBLER__ */

@@ -106,12 +106,18 @@ static void exception_from_signal(int sig, const siginfo_t *info, const ucontext
 			ex->error_code |= X86_PF_PROT;
 		if (mmu && mmu->translate(mmu->ctx, addr, fault_access(ex->error_code)))
 			ex->error_code |= X86_PF_SGX;
-		/* An enclave #PF reports the page, not the byte (CR2 bits 11:0 cleared). */
-		ex->addr = addr & ~(uint64_t)4095;
+		/* The full address for EXINFO.MADDR; what is reported outside is the page. */
+		ex->addr = addr;
 	} else if (sig == SIGFPE && ex->vector == 0 && info->si_code != FPE_INTDIV &&
 		   info->si_code != FPE_INTOVF) {
 		ex->vector = X86_TRAP_DE;
 	}
+}
+
+/* An enclave #PF reports the page, not the byte (CR2 bits 11:0 cleared); others report 0. */
+static uint64_t reported_addr(const struct sgx_exception *ex)
+{
+	return ex->vector == X86_TRAP_PF ? ex->addr & ~(uint64_t)4095 : 0;
 }
 
 /* Resume in the vDSO's exception path, as the kernel's exception-table fixup does. */
@@ -124,7 +130,7 @@ static bool vdso_fixup(ucontext_t *uc, const struct sgx_exception *ex)
 	g[REG_RIP] = host_vdso.handle_exception;
 	g[REG_RDI] = ex->vector;
 	g[REG_RSI] = ex->error_code;
-	g[REG_RDX] = ex->addr;
+	g[REG_RDX] = reported_addr(ex);
 	return true;
 }
 
@@ -176,7 +182,7 @@ static void aex(struct host_thread *t, int sig, siginfo_t *info, ucontext_t *uc,
 		return;
 	/* Raw ENCLU users (no vDSO) get the signal at the AEP, as from the kernel. */
 	if (ex->vector == X86_TRAP_PF)
-		info->si_addr = (void *)ex->addr;
+		info->si_addr = (void *)reported_addr(ex);
 	uc->uc_mcontext.gregs[REG_TRAPNO] = ex->vector;
 	uc->uc_mcontext.gregs[REG_ERR] = ex->error_code;
 	signals_deliver(sig, info, uc);
