@@ -31,7 +31,7 @@ struct report {
 static void sigstruct_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: softsgx sigstruct [--verify] [--json] FILE.sig [ENCLAVE]\n\n"
+		"usage: softsgx sigstruct [--verify] [--json] [--verbose] FILE.sig [ENCLAVE]\n\n"
 		"Print every field of the SIGSTRUCT in FILE.sig.\n"
 		"  --verify   check it as EINIT does: header constants, EXPONENT, reserved\n"
 		"             bytes, the RSA-3072 signature and Q1/Q2\n"
@@ -135,6 +135,30 @@ static void json_check(const char *name, const struct check *c)
 	}
 }
 
+/* The 384-byte numbers as stored (little-endian), in hex. */
+static void print_json_hex(const char *name, const uint8_t *p, size_t len)
+{
+	char h[2 * SGX_MODULUS_SIZE + 1];
+
+	hex_of(h, p, len);
+	printf(",\n  \"%s\": \"%s\"", name, h);
+}
+
+static void print_numbers(const struct sgx_sigstruct *s)
+{
+	char h[2 * SGX_MODULUS_SIZE + 1];
+	const struct {
+		const char *name;
+		const uint8_t *p;
+	} nums[] = {
+	    {"modulus", s->modulus}, {"signature", s->signature}, {"q1", s->q1}, {"q2", s->q2}};
+
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		hex_of(h, nums[i].p, SGX_MODULUS_SIZE);
+		printf("%-18s %s\n", nums[i].name, h);
+	}
+}
+
 static void print_json(const struct report *r)
 {
 	const struct sgx_sigstruct *s = r->s;
@@ -166,6 +190,10 @@ static void print_json(const struct report *r)
 	if (r->enclave.done)
 		printf(",\n  \"enclave_mrenclave\": \"%s\",\n  \"enclavehash_matches\": %s",
 		       r->enclave_mr, r->enclave.ok ? "true" : "false");
+	print_json_hex("modulus", s->modulus, sizeof(s->modulus));
+	print_json_hex("signature", s->signature, sizeof(s->signature));
+	print_json_hex("q1", s->q1, sizeof(s->q1));
+	print_json_hex("q2", s->q2, sizeof(s->q2));
 	printf("\n}\n");
 }
 
@@ -196,7 +224,8 @@ static int check_enclave(struct report *r, const char *path)
 	return 0;
 }
 
-static int report_sigstruct(const char *path, const char *enclave, bool verify, bool json)
+static int report_sigstruct(const char *path, const char *enclave, bool verify, bool json,
+			    bool verbose)
 {
 	struct softsgx_err err = {0};
 	struct report r = {.path = path};
@@ -223,6 +252,8 @@ static int report_sigstruct(const char *path, const char *enclave, bool verify, 
 		print_json(&r);
 	else
 		print_text(&r);
+	if (verbose && !json)
+		print_numbers(&s);
 	if ((r.format.done && !r.format.ok) || (r.signature.done && !r.signature.ok))
 		return tool_error("%s: %s", path, r.format.ok ? r.signature.msg : r.format.msg);
 	if (r.enclave.done && !r.enclave.ok)
@@ -237,12 +268,13 @@ int cmd_sigstruct(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {"verify", no_argument, NULL, 'v'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"verbose", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	bool verify = false, json = false;
+	bool verify = false, json = false, verbose = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hvj", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hvjV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			sigstruct_usage(stdout);
@@ -253,6 +285,9 @@ int cmd_sigstruct(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
+		case 'V':
+			verbose = true;
+			break;
 		default:
 			return tool_usage_error("sigstruct", "unknown option");
 		}
@@ -260,5 +295,5 @@ int cmd_sigstruct(int argc, char **argv)
 	if (optind != argc - 1 && optind != argc - 2)
 		return tool_usage_error("sigstruct", "expected FILE.sig and optionally ENCLAVE");
 	return report_sigstruct(argv[optind], optind == argc - 2 ? argv[optind + 1] : NULL, verify,
-				json);
+				json, verbose);
 }

@@ -96,6 +96,7 @@ def case_mrsigner_is_sha256_of_the_modulus():
                              check=True, capture_output=True, text=True).stdout
     n = bytes.fromhex(modulus.strip().split("=", 1)[1]).rjust(384, b"\0")
     assert doc["mrsigner"] == hashlib.sha256(n[::-1]).hexdigest(), doc["mrsigner"]
+    assert doc["modulus"] == n[::-1].hex(), "MODULUS is the key's, little-endian"
 
 
 def case_enclavehash_is_the_measurement_of_the_signed_file():
