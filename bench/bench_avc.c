@@ -31,13 +31,13 @@
 #include "softsgx/sgx_uapi.h"
 #include "softsgx/sigstruct.h"
 
-#define BATCHES	     2001
-#define PER_BATCH    1000
-#define BUILDS	     41
-#define CODE_PAGES   64
-#define DATA_PAGES   192
-#define ENCL_SIZE    (1ull << 21)
-#define PAGE	     4096
+#define BATCHES	   2001
+#define PER_BATCH  1000
+#define BUILDS	   41
+#define CODE_PAGES 64
+#define DATA_PAGES 192
+#define ENCL_SIZE  (1ull << 21)
+#define PAGE	   4096
 
 static double now_ns(void)
 {
@@ -166,15 +166,15 @@ static void sign_enclave(struct bench *b)
 		die("measure", err.msg);
 	sgx_measure_ecreate(&m, 1, ENCL_SIZE);
 	for (uint64_t i = 0; i < CODE_PAGES; i++) {
-		sgx_measure_eadd(&m, i * PAGE, SGX_SECINFO_TYPE(SGX_PT_REG) | SGX_SECINFO_R |
-						       SGX_SECINFO_X);
+		sgx_measure_eadd(&m, i * PAGE,
+				 SGX_SECINFO_TYPE(SGX_PT_REG) | SGX_SECINFO_R | SGX_SECINFO_X);
 		sgx_measure_eextend_page(&m, i * PAGE, b->code_map + i * PAGE);
 	}
 	for (uint64_t i = 0; i < DATA_PAGES; i++) {
 		uint64_t off = (CODE_PAGES + i) * PAGE;
 
-		sgx_measure_eadd(&m, off, SGX_SECINFO_TYPE(SGX_PT_REG) | SGX_SECINFO_R |
-						  SGX_SECINFO_W);
+		sgx_measure_eadd(&m, off,
+				 SGX_SECINFO_TYPE(SGX_PT_REG) | SGX_SECINFO_R | SGX_SECINFO_W);
 		sgx_measure_eextend_page(&m, off, b->data + i * PAGE);
 	}
 	sgx_measure_final(&m, mr);
@@ -207,8 +207,11 @@ static long add(struct sgxk *k, struct sgxk_file *f, const void *src, uint64_t o
 {
 	struct sgx_secinfo secinfo = {.flags = SGX_SECINFO_TYPE(SGX_PT_REG) | perms};
 	struct sgx_enclave_add_pages a = {
-		.src = (uint64_t)(uintptr_t)src, .offset = off, .length = nr * PAGE,
-		.secinfo = (uint64_t)(uintptr_t)&secinfo, .flags = SGX_PAGE_MEASURE,
+	    .src = (uint64_t)(uintptr_t)src,
+	    .offset = off,
+	    .length = nr * PAGE,
+	    .secinfo = (uint64_t)(uintptr_t)&secinfo,
+	    .flags = SGX_PAGE_MEASURE,
 	};
 
 	return sgxk_ioctl(k, f, SGX_IOC_ENCLAVE_ADD_PAGES, (unsigned long)&a);
@@ -316,7 +319,8 @@ static void bench_builds(struct bench *b, struct lsm_stack *lsm)
 	m_with = median(with, BUILDS);
 	m_without = median(without, BUILDS);
 	printf("enclave build (%d code pages from a file mapping, %d data pages, INIT), median of "
-	       "%d, interleaved:\n", CODE_PAGES, DATA_PAGES, BUILDS);
+	       "%d, interleaved:\n",
+	       CODE_PAGES, DATA_PAGES, BUILDS);
 	printf("  no security module:  %8.1f us  (%.1f MiB/s)\n", m_without / 1e3,
 	       (CODE_PAGES + DATA_PAGES) * PAGE / (m_without / 1e9) / (1 << 20));
 	printf("  SELinux enforcing:   %8.1f us  (%.1f MiB/s)\n", m_with / 1e3,

@@ -40,18 +40,19 @@ static int policy_error(const char *fmt, ...)
 
 static void policy_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: softsgx policy check|explain --context SCON --target TCON --class CLASS\n"
-		"                      --perm PERM [--perm PERM...] [--policy FILE | --conf FILE]\n\n"
-		"check:   print \"allowed\" or \"denied\" with the permissions involved;\n"
-		"         exit 0 when every permission is allowed, 1 when one is denied.\n"
-		"explain: the same, then why, like audit2why: the missing allow rule (type\n"
-		"         enforcement), the constraint that fails, RBAC or bounds.\n\n"
-		"The policy is FILE, else the configuration's selinux.policy, else $SOFTSGX_POLICY.\n"
-		"A class or permission the policy does not define follows its handle_unknown.\n"
-		"Example: softsgx policy check --policy build/policy/policy.bin \\\n"
-		"           --context u:r:app_t --target u:object_r:sgx_enclave_device_t \\\n"
-		"           --class chr_file --perm open --perm read\n");
+	fprintf(
+	    out,
+	    "usage: softsgx policy check|explain --context SCON --target TCON --class CLASS\n"
+	    "                      --perm PERM [--perm PERM...] [--policy FILE | --conf FILE]\n\n"
+	    "check:   print \"allowed\" or \"denied\" with the permissions involved;\n"
+	    "         exit 0 when every permission is allowed, 1 when one is denied.\n"
+	    "explain: the same, then why, like audit2why: the missing allow rule (type\n"
+	    "         enforcement), the constraint that fails, RBAC or bounds.\n\n"
+	    "The policy is FILE, else the configuration's selinux.policy, else $SOFTSGX_POLICY.\n"
+	    "A class or permission the policy does not define follows its handle_unknown.\n"
+	    "Example: softsgx policy check --policy build/policy/policy.bin \\\n"
+	    "           --context u:r:app_t --target u:object_r:sgx_enclave_device_t \\\n"
+	    "           --class chr_file --perm open --perm read\n");
 }
 
 static int add_perms(struct policy_query *q, char *arg)
@@ -82,10 +83,10 @@ static int policy_from_conf(struct policy_query *q, const char *conf, char *buf,
 static int parse_args(int argc, char **argv, struct policy_query *q)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},	   {"policy", required_argument, NULL, 'p'},
-		{"conf", required_argument, NULL, 'f'},	   {"context", required_argument, NULL, 's'},
-		{"target", required_argument, NULL, 't'},  {"class", required_argument, NULL, 'c'},
-		{"perm", required_argument, NULL, 'P'},	   {NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},	      {"policy", required_argument, NULL, 'p'},
+	    {"conf", required_argument, NULL, 'f'},   {"context", required_argument, NULL, 's'},
+	    {"target", required_argument, NULL, 't'}, {"class", required_argument, NULL, 'c'},
+	    {"perm", required_argument, NULL, 'P'},   {NULL, 0, NULL, 0},
 	};
 	static char conf_policy[4096];
 	const char *conf = NULL;
@@ -97,14 +98,25 @@ static int parse_args(int argc, char **argv, struct policy_query *q)
 		case 'h':
 			policy_usage(stdout);
 			return 1;
-		case 'p': q->policy = optarg; break;
-		case 'f': conf = optarg; break;
-		case 's': q->scon = optarg; break;
-		case 't': q->tcon = optarg; break;
-		case 'c': q->cls = optarg; break;
+		case 'p':
+			q->policy = optarg;
+			break;
+		case 'f':
+			conf = optarg;
+			break;
+		case 's':
+			q->scon = optarg;
+			break;
+		case 't':
+			q->tcon = optarg;
+			break;
+		case 'c':
+			q->cls = optarg;
+			break;
 		case 'P':
 			if (add_perms(q, optarg))
-				return tool_usage_error("policy", "more than %d permissions", MAX_PERMS);
+				return tool_usage_error("policy", "more than %d permissions",
+							MAX_PERMS);
 			break;
 		default:
 			return tool_usage_error("policy", "unknown option");
@@ -114,14 +126,14 @@ static int parse_args(int argc, char **argv, struct policy_query *q)
 		return tool_usage_error("policy", "unexpected argument \"%s\"", argv[optind]);
 	if (!q->scon || !q->tcon || !q->cls || !q->nr_perms)
 		return tool_usage_error("policy", "--context, --target, --class and --perm are "
-					"required");
+						  "required");
 	if (!q->policy && conf)
 		return policy_from_conf(q, conf, conf_policy, sizeof(conf_policy));
 	if (!q->policy)
 		q->policy = getenv("SOFTSGX_POLICY");
 	if (!q->policy)
 		return tool_usage_error("policy", "no policy: give --policy FILE, --conf FILE or "
-					"set SOFTSGX_POLICY");
+						  "set SOFTSGX_POLICY");
 	return 0;
 }
 
@@ -166,8 +178,8 @@ static int decide(struct sepolicy *p, const struct policy_query *q, bool explain
 	unknown = resolve_perms(p, cls, q, bits);
 	if (unknown && hu == SEPOLICY_REJECT_UNKNOWN)
 		return policy_error("policy %s lacks %s%s and says handle_unknown=reject: the "
-				  "module refuses it", q->policy, cls ? "a permission of " : "class ",
-				  q->cls);
+				    "module refuses it",
+				    q->policy, cls ? "a permission of " : "class ", q->cls);
 	for (int i = 0; i < q->nr_perms; i++)
 		requested |= bits[i];
 	if (cls && requested &&
@@ -189,8 +201,8 @@ static int decide(struct sepolicy *p, const struct policy_query *q, bool explain
 		if (unknown) {
 			print_perms("  policy does not define", q, unknown);
 			printf(" in class %s: handle_unknown=%s %s them\n", q->cls,
-			       sepolicy_unknown_name(hu), hu == SEPOLICY_ALLOW_UNKNOWN ? "allows"
-											: "denies");
+			       sepolicy_unknown_name(hu),
+			       hu == SEPOLICY_ALLOW_UNKNOWN ? "allows" : "denies");
 		}
 		if (denied & ~unknown)
 			printf("%s", why);

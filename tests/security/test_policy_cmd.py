@@ -6,7 +6,7 @@ the explanation naming the missing allow rule or the failing constraint, like au
 import subprocess
 import sys
 
-softsgx, unit, unknown_allow, unknown_reject = sys.argv[1:5]
+softsgx, unit, unknown_allow, unknown_reject, shipped = sys.argv[1:6]
 DEV = "u:object_r:sgx_enclave_device_t"
 
 # (action, policy, context, target, class, perms, exit status, lines the output must hold)
@@ -33,6 +33,18 @@ CASES = [
      ["handle_unknown=reject"]),
     ("check", unit, "u:r:nobody_t", DEV, "chr_file", ["open"], 2,
      ["type nobody_t is not defined"]),
+    # the shipped policy (policy/softsgx.cil)
+    ("check", shipped, "u:r:app_t", DEV, "chr_file", ["open", "read", "map", "execute"], 0,
+     ["allowed { open read map execute }"]),
+    ("explain", shipped, "u:r:app_t", "u:r:app_t", "process2", ["sgx_execanon"], 1,
+     ["    allow app_t app_t:process2 { sgx_execanon };"]),
+    ("check", shipped, "u:r:unconfined_t", "u:r:unconfined_t", "process2",
+     ["sgx_execdirty", "sgx_execunmr", "sgx_execanon", "sgx_mapwx"], 0, ["allowed"]),
+    ("explain", shipped, "u:r:unconfined_t", "u:object_r:acme_enclave_t", "enclave",
+     ["init", "provision"], 1, ["denied { provision }", "a constraint denies { provision }",
+                                "sgx_provisioner_t"]),
+    ("check", shipped, "u:r:sgx_provisioner_t", "u:object_r:acme_enclave_t", "enclave",
+     ["init", "provision"], 0, ["allowed { init provision }"]),
 ]
 
 failed = 0

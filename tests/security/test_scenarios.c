@@ -42,12 +42,12 @@
 #include "drvtest.h"
 #include "sectest.h"
 
-#define PAGE 4096
+#define PAGE	  4096
 #define ENCL_SIZE 0x10000ull
-#define R  SGX_SECINFO_R
-#define W  SGX_SECINFO_W
-#define X  SGX_SECINFO_X
-#define REG SGX_SECINFO_TYPE(SGX_PT_REG)
+#define R	  SGX_SECINFO_R
+#define W	  SGX_SECINFO_W
+#define X	  SGX_SECINFO_X
+#define REG	  SGX_SECINFO_TYPE(SGX_PT_REG)
 
 struct sc {
 	struct dt d;
@@ -131,15 +131,18 @@ static void write_contexts(struct sc *s)
 	dt_sign(&sig, zero, SGX_ATTR_MODE64BIT, ~0ull, SGX_XFRM_LEGACY);
 	mrsigner_hex(&sig, s->sig1_signer);
 	snprintf(path, sizeof(path), "%s/enclave_contexts", s->dir);
-	snprintf(text, sizeof(text), "# the vectors' sig1 key signs acme's enclaves\n"
-		 "mrsigner %s u:object_r:acme_enclave_t\n", s->sig1_signer);
+	snprintf(text, sizeof(text),
+		 "# the vectors' sig1 key signs acme's enclaves\n"
+		 "mrsigner %s u:object_r:acme_enclave_t\n",
+		 s->sig1_signer);
 	sectest_write_file(path, text);
 	snprintf(s->cfg.enclave_contexts, sizeof(s->cfg.enclave_contexts), "%s", path);
 	snprintf(path, sizeof(path), "%s/file_contexts", s->dir);
 	snprintf(text, sizeof(text),
 		 "/dev/sgx_enclave\t-c\tu:object_r:sgx_enclave_device_t\n"
 		 "/dev/sgx_provision\t-c\tu:object_r:sgx_provision_device_t\n"
-		 "%s/code(/.*)?\tu:object_r:enclave_exec_t\n", s->dir);
+		 "%s/code(/.*)?\tu:object_r:enclave_exec_t\n",
+		 s->dir);
 	sectest_write_file(path, text);
 	snprintf(s->cfg.file_contexts, sizeof(s->cfg.file_contexts), "%s", path);
 }
@@ -259,7 +262,7 @@ static void expect_records(struct sc *s, const char *type, size_t n, ...)
 
 /* "avc:  denied  { PERMS } for  pid=P comm="C"" + the rest. */
 static const char *avc(struct sc *s, const char *perms, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static const char *avc(struct sc *s, const char *perms, const char *fmt, ...)
 {
@@ -441,9 +444,12 @@ static void scenario_02_open_rdwr_needs_write(void **state)
 		expect_avc(&s, 0);
 	} else {
 		assert_int_equal(ret, -EACCES);
-		expect_avc(&s, 1, avc(&s, "write", "%s scontext=u:r:app_t "
-				      "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file "
-				      "permissive=0", device_fields(&s)));
+		expect_avc(&s, 1,
+			   avc(&s, "write",
+			       "%s scontext=u:r:app_t "
+			       "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file "
+			       "permissive=0",
+			       device_fields(&s)));
 	}
 	encl_fini(&s, &e);
 	sc_fini(&s);
@@ -489,9 +495,12 @@ static void scenario_04_mmap_rw_shared_needs_write(void **state)
 	sc_start(&s);
 	map_one_page(&s, &e, O_RDONLY, R | W, PROT_READ | PROT_WRITE, &err);
 	assert_int_equal(err, -EACCES);
-	expect_avc(&s, 1, avc(&s, "write", "%s scontext=u:r:app_t "
-			      "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file "
-			      "permissive=0", device_fields(&s)));
+	expect_avc(&s, 1,
+		   avc(&s, "write",
+		       "%s scontext=u:r:app_t "
+		       "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file "
+		       "permissive=0",
+		       device_fields(&s)));
 	encl_fini(&s, &e);
 	sc_fini(&s);
 }
@@ -508,8 +517,10 @@ static void scenario_05_anon_inode_exec_mapping_needs_execmem(void **state)
 	sc_start(&s);
 	map_one_page(&s, &e, O_RDONLY, R | X, PROT_READ | PROT_EXEC, &err);
 	assert_int_equal(err, -EACCES);
-	expect_avc(&s, 1, avc(&s, "execmem", " scontext=u:r:app_t tcontext=u:r:app_t "
-			      "tclass=process permissive=0"));
+	expect_avc(&s, 1,
+		   avc(&s, "execmem",
+		       " scontext=u:r:app_t tcontext=u:r:app_t "
+		       "tclass=process permissive=0"));
 	encl_fini(&s, &e);
 	sc_fini(&s);
 }
@@ -535,9 +546,12 @@ static void scenario_06_ioctl_init_outside_allowx_is_denied(void **state)
 	sc_start(&s);
 	build_initable(&s, &e, 0);
 	assert_int_equal(encl_init(&s, &e, false, 0), -EACCES);
-	expect_avc(&s, 1, avc(&s, "ioctl", "%s ioctlcmd=0xa402 scontext=u:r:app_t "
-			      "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file "
-			      "permissive=0", device_fields(&s)));
+	expect_avc(&s, 1,
+		   avc(&s, "ioctl",
+		       "%s ioctlcmd=0xa402 scontext=u:r:app_t "
+		       "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file "
+		       "permissive=0",
+		       device_fields(&s)));
 	encl_fini(&s, &e);
 	sc_fini(&s);
 }
@@ -600,8 +614,10 @@ static void scenario_09_code_from_anonymous_memory_needs_sgx_execanon(void **sta
 		expect_avc(&s, 0);
 	} else {
 		assert_int_equal(ret, -EACCES);
-		expect_avc(&s, 1, avc(&s, "sgx_execanon", " scontext=u:r:app_t "
-				      "tcontext=u:r:app_t tclass=process2 permissive=0"));
+		expect_avc(&s, 1,
+			   avc(&s, "sgx_execanon",
+			       " scontext=u:r:app_t "
+			       "tcontext=u:r:app_t tclass=process2 permissive=0"));
 	}
 	munmap(src, PAGE);
 	encl_fini(&s, &e);
@@ -622,8 +638,11 @@ static void scenario_10_code_from_written_private_file_mapping_needs_sgx_execano
 	src = file_page(path, PROT_READ | PROT_WRITE);
 	src[100] ^= 0xff; /* copy on write: the mapping now has anonymous pages */
 	assert_int_equal(add_from(&s, &e, src, R | X, true), -EACCES);
-	expect_avc(&s, 1, avc(&s, "sgx_execanon", "%s scontext=u:r:app_t tcontext=u:r:app_t "
-			      "tclass=process2 permissive=0", file_fields(path)));
+	expect_avc(&s, 1,
+		   avc(&s, "sgx_execanon",
+		       "%s scontext=u:r:app_t tcontext=u:r:app_t "
+		       "tclass=process2 permissive=0",
+		       file_fields(path)));
 	munmap(src, PAGE);
 	encl_fini(&s, &e);
 	sc_fini(&s);
@@ -646,8 +665,10 @@ static void scenario_11_writable_code_needs_sgx_execdirty(void **state)
 		expect_avc(&s, 0);
 	} else {
 		assert_int_equal(ret, -EACCES);
-		expect_avc(&s, 1, avc(&s, "sgx_execdirty", " scontext=u:r:app_t "
-				      "tcontext=u:r:app_t tclass=process2 permissive=0"));
+		expect_avc(&s, 1,
+			   avc(&s, "sgx_execdirty",
+			       " scontext=u:r:app_t "
+			       "tcontext=u:r:app_t tclass=process2 permissive=0"));
 	}
 	munmap(src, PAGE);
 	encl_fini(&s, &e);
@@ -665,8 +686,11 @@ static void scenario_12_unmeasured_code_needs_sgx_execunmr(void **state)
 	sc_start(&s);
 	src = file_page(s.code, PROT_READ | PROT_EXEC);
 	assert_int_equal(add_from(&s, &e, src, R | X, false), -EACCES);
-	expect_avc(&s, 1, avc(&s, "sgx_execunmr", "%s scontext=u:r:app_t tcontext=u:r:app_t "
-			      "tclass=process2 permissive=0", file_fields(s.code)));
+	expect_avc(&s, 1,
+		   avc(&s, "sgx_execunmr",
+		       "%s scontext=u:r:app_t tcontext=u:r:app_t "
+		       "tclass=process2 permissive=0",
+		       file_fields(s.code)));
 	munmap(src, PAGE);
 	encl_fini(&s, &e);
 	sc_fini(&s);
@@ -703,7 +727,8 @@ static void scenario_14_page_prot_source_caps_at_the_source_mapping(void **state
 	map_one_page(&s, &e, O_RDWR, R | W | X, PROT_READ | PROT_EXEC, &err);
 	assert_int_equal(err, 0);
 	assert_int_equal(sgxk_mprotect(s.d.k, (void *)(uintptr_t)e.base, PAGE,
-				       PROT_READ | PROT_WRITE | PROT_EXEC), -EACCES);
+				       PROT_READ | PROT_WRITE | PROT_EXEC),
+			 -EACCES);
 	expect_avc(&s, 0); /* the cap, not policy */
 	encl_fini(&s, &e);
 	sc_fini(&s);
@@ -779,9 +804,11 @@ static void scenario_17_init_of_unlisted_signer_is_denied_on_default_label(void 
 		expect_avc(&s, 0);
 	} else {
 		assert_int_equal(ret, -EACCES);
-		expect_avc(&s, 1, avc(&s, "init", " scontext=u:r:app_t "
-				      "tcontext=u:object_r:unlabeled_enclave_t tclass=enclave "
-				      "permissive=0"));
+		expect_avc(&s, 1,
+			   avc(&s, "init",
+			       " scontext=u:r:app_t "
+			       "tcontext=u:object_r:unlabeled_enclave_t tclass=enclave "
+			       "permissive=0"));
 	}
 	encl_fini(&s, &e);
 	sc_fini(&s);
@@ -797,8 +824,10 @@ static void scenario_18_init_of_debug_enclave_needs_debug(void **state)
 	sc_start(&s);
 	build_initable(&s, &e, SGX_ATTR_DEBUG);
 	assert_int_equal(encl_init(&s, &e, false, 0), -EACCES);
-	expect_avc(&s, 1, avc(&s, "debug", " scontext=u:r:app_t "
-			      "tcontext=u:object_r:acme_enclave_t tclass=enclave permissive=0"));
+	expect_avc(&s, 1,
+		   avc(&s, "debug",
+		       " scontext=u:r:app_t "
+		       "tcontext=u:object_r:acme_enclave_t tclass=enclave permissive=0"));
 	encl_fini(&s, &e);
 	sc_fini(&s);
 }
@@ -818,8 +847,10 @@ static void scenario_19_init_with_provisionkey_needs_provision(void **state)
 	p.fd = (uint64_t)dt_fd_of(&s.d, prov);
 	assert_int_equal(sgxk_ioctl(s.d.k, e.f, SGX_IOC_ENCLAVE_PROVISION, (unsigned long)&p), 0);
 	assert_int_equal(encl_init(&s, &e, false, 0), -EACCES);
-	expect_avc(&s, 1, avc(&s, "provision", " scontext=u:r:app_t "
-			      "tcontext=u:object_r:acme_enclave_t tclass=enclave permissive=0"));
+	expect_avc(&s, 1,
+		   avc(&s, "provision",
+		       " scontext=u:r:app_t "
+		       "tcontext=u:object_r:acme_enclave_t tclass=enclave permissive=0"));
 	sgxk_file_put(s.d.k, prov);
 	encl_fini(&s, &e);
 	sc_fini(&s);
@@ -836,8 +867,10 @@ static void scenario_20_wx_mapping_needs_sgx_mapwx(void **state)
 	sc_start(&s);
 	map_one_page(&s, &e, O_RDWR, R | W | X, PROT_READ | PROT_WRITE | PROT_EXEC, &err);
 	assert_int_equal(err, -EACCES);
-	expect_avc(&s, 1, avc(&s, "sgx_mapwx", " scontext=u:r:app_rw_t tcontext=u:r:app_rw_t "
-			      "tclass=process2 permissive=0"));
+	expect_avc(&s, 1,
+		   avc(&s, "sgx_mapwx",
+		       " scontext=u:r:app_rw_t tcontext=u:r:app_rw_t "
+		       "tclass=process2 permissive=0"));
 	encl_fini(&s, &e);
 	sc_fini(&s);
 }
@@ -861,11 +894,15 @@ static void scenario_21_permissive_mode_audits_2_9_17_and_allows(void **state)
 	build_initable(&s, &e17, 0);
 	assert_int_equal(encl_init(&s, &e17, true, 0), 0); /* 17 */
 	expect_avc(&s, 3,
-		   avc(&s, "write", "%s scontext=u:r:app_t tcontext=u:object_r:sgx_enclave_device_t"
-		       " tclass=chr_file permissive=1", device_fields(&s)),
-		   avc(&s, "sgx_execanon", " scontext=u:r:app_t tcontext=u:r:app_t "
+		   avc(&s, "write",
+		       "%s scontext=u:r:app_t tcontext=u:object_r:sgx_enclave_device_t"
+		       " tclass=chr_file permissive=1",
+		       device_fields(&s)),
+		   avc(&s, "sgx_execanon",
+		       " scontext=u:r:app_t tcontext=u:r:app_t "
 		       "tclass=process2 permissive=1"),
-		   avc(&s, "init", " scontext=u:r:app_t tcontext=u:object_r:unlabeled_enclave_t "
+		   avc(&s, "init",
+		       " scontext=u:r:app_t tcontext=u:object_r:unlabeled_enclave_t "
 		       "tclass=enclave permissive=1"));
 	encl_fini(&s, &e17);
 	encl_fini(&s, &e9);
@@ -912,8 +949,8 @@ static void scenario_22_launch_list_admits_listed_signers_from_min_isvsvn(void *
 	sc_fini(&s);
 	launch_setup(&s, mods, 1, list);
 	assert_int_equal(launch_init(&s, false, 1), -EACCES); /* listed, ISVSVN 1 < 2 */
-	assert_int_equal(launch_init(&s, false, 2), 0); /* listed, ISVSVN 2 */
-	assert_int_equal(launch_init(&s, true, 2), -EACCES); /* unlisted */
+	assert_int_equal(launch_init(&s, false, 2), 0);	      /* listed, ISVSVN 2 */
+	assert_int_equal(launch_init(&s, true, 2), -EACCES);  /* unlisted */
 	snprintf(prefix[0], sizeof(prefix[0]), "launch:  denied  { init } for  pid=%d comm=\"%s\"",
 		 (int)getpid(), s.comm);
 	expect_records(&s, "SGX_LAUNCH", 2, prefix[0], prefix[0]);
@@ -947,29 +984,29 @@ static void scenario_23_stacked_launch_denies_what_selinux_allows(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(scenario_01_open_readonly_needs_no_write),
-		cmocka_unit_test(scenario_02_open_rdwr_needs_write),
-		cmocka_unit_test(scenario_03_mmap_rx_with_map_read_execute),
-		cmocka_unit_test(scenario_04_mmap_rw_shared_needs_write),
-		cmocka_unit_test(scenario_05_anon_inode_exec_mapping_needs_execmem),
-		cmocka_unit_test(scenario_06_ioctl_init_outside_allowx_is_denied),
-		cmocka_unit_test(scenario_07_anon_inode_skips_ioctl_checks),
-		cmocka_unit_test(scenario_08_code_from_unmodified_file_with_sgx_execute),
-		cmocka_unit_test(scenario_09_code_from_anonymous_memory_needs_sgx_execanon),
-		cmocka_unit_test(scenario_10_code_from_written_private_file_mapping_needs_sgx_execanon),
-		cmocka_unit_test(scenario_11_writable_code_needs_sgx_execdirty),
-		cmocka_unit_test(scenario_12_unmeasured_code_needs_sgx_execunmr),
-		cmocka_unit_test(scenario_13_data_from_anonymous_memory_needs_nothing),
-		cmocka_unit_test(scenario_14_page_prot_source_caps_at_the_source_mapping),
-		cmocka_unit_test(scenario_15_source_on_noexec_mount_is_refused),
-		cmocka_unit_test(scenario_16_init_of_acme_signer_is_allowed),
-		cmocka_unit_test(scenario_17_init_of_unlisted_signer_is_denied_on_default_label),
-		cmocka_unit_test(scenario_18_init_of_debug_enclave_needs_debug),
-		cmocka_unit_test(scenario_19_init_with_provisionkey_needs_provision),
-		cmocka_unit_test(scenario_20_wx_mapping_needs_sgx_mapwx),
-		cmocka_unit_test(scenario_21_permissive_mode_audits_2_9_17_and_allows),
-		cmocka_unit_test(scenario_22_launch_list_admits_listed_signers_from_min_isvsvn),
-		cmocka_unit_test(scenario_23_stacked_launch_denies_what_selinux_allows),
+	    cmocka_unit_test(scenario_01_open_readonly_needs_no_write),
+	    cmocka_unit_test(scenario_02_open_rdwr_needs_write),
+	    cmocka_unit_test(scenario_03_mmap_rx_with_map_read_execute),
+	    cmocka_unit_test(scenario_04_mmap_rw_shared_needs_write),
+	    cmocka_unit_test(scenario_05_anon_inode_exec_mapping_needs_execmem),
+	    cmocka_unit_test(scenario_06_ioctl_init_outside_allowx_is_denied),
+	    cmocka_unit_test(scenario_07_anon_inode_skips_ioctl_checks),
+	    cmocka_unit_test(scenario_08_code_from_unmodified_file_with_sgx_execute),
+	    cmocka_unit_test(scenario_09_code_from_anonymous_memory_needs_sgx_execanon),
+	    cmocka_unit_test(scenario_10_code_from_written_private_file_mapping_needs_sgx_execanon),
+	    cmocka_unit_test(scenario_11_writable_code_needs_sgx_execdirty),
+	    cmocka_unit_test(scenario_12_unmeasured_code_needs_sgx_execunmr),
+	    cmocka_unit_test(scenario_13_data_from_anonymous_memory_needs_nothing),
+	    cmocka_unit_test(scenario_14_page_prot_source_caps_at_the_source_mapping),
+	    cmocka_unit_test(scenario_15_source_on_noexec_mount_is_refused),
+	    cmocka_unit_test(scenario_16_init_of_acme_signer_is_allowed),
+	    cmocka_unit_test(scenario_17_init_of_unlisted_signer_is_denied_on_default_label),
+	    cmocka_unit_test(scenario_18_init_of_debug_enclave_needs_debug),
+	    cmocka_unit_test(scenario_19_init_with_provisionkey_needs_provision),
+	    cmocka_unit_test(scenario_20_wx_mapping_needs_sgx_mapwx),
+	    cmocka_unit_test(scenario_21_permissive_mode_audits_2_9_17_and_allows),
+	    cmocka_unit_test(scenario_22_launch_list_admits_listed_signers_from_min_isvsvn),
+	    cmocka_unit_test(scenario_23_stacked_launch_denies_what_selinux_allows),
 	};
 
 	if (argc > 1)

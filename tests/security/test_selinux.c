@@ -46,7 +46,7 @@ struct env {
 	struct lsm_stack *stack;
 	struct lsm_cred cred;
 	struct lsm_file dev; /* the enclave device, with the dev/ino of a real file */
-	char devname[64]; /* what the kernel prints as dev= for it, found independently */
+	char devname[64];    /* what the kernel prints as dev= for it, found independently */
 };
 
 static void policy_path(char *out, size_t size, const char *name)
@@ -170,11 +170,11 @@ static void expect_avc(struct env *e, size_t n, ...)
 }
 
 /* "avc:  denied  { PERMS } for  pid=P comm="C"" + @rest */
-static const char *avc_line(struct env *e, const char *verdict, const char *perms,
-			    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static const char *avc_line(struct env *e, const char *verdict, const char *perms, const char *fmt,
+			    ...) __attribute__((format(printf, 4, 5)));
 
-static const char *avc_line(struct env *e, const char *verdict, const char *perms,
-			    const char *fmt, ...)
+static const char *avc_line(struct env *e, const char *verdict, const char *perms, const char *fmt,
+			    ...)
 {
 	static char bufs[8][1024];
 	static int next;
@@ -207,16 +207,16 @@ static void policy_decides_known_pairs(void **state)
 		const char *scon, *tcon, *cls, *perm;
 		bool allowed;
 	} cases[] = {
-		{"u:r:app_t", "u:object_r:sgx_enclave_device_t", "chr_file", "open", true},
-		{"u:r:app_t", "u:object_r:sgx_enclave_device_t", "chr_file", "write", false},
-		{"u:r:app_t", "u:object_r:enclave_exec_t", "file", "sgx_execute", true},
-		{"u:r:app_t", "u:object_r:file_t", "file", "sgx_execute", false},
-		{"u:r:app_t", "u:r:app_t", "process2", "sgx_execanon", true},
-		{"u:r:app_t", "u:r:app_t", "process2", "sgx_mapwx", false},
-		{"u:r:app_t", "u:object_r:acme_enclave_t", "enclave", "init", true},
-		{"u:r:app_t", "u:object_r:acme_enclave_t", "enclave", "debug", false},
-		{"u:r:debugger_t", "u:object_r:acme_enclave_t", "enclave", "debug", true},
-		{"u:r:app_t", "u:object_r:other_enclave_t", "enclave", "init", false},
+	    {"u:r:app_t", "u:object_r:sgx_enclave_device_t", "chr_file", "open", true},
+	    {"u:r:app_t", "u:object_r:sgx_enclave_device_t", "chr_file", "write", false},
+	    {"u:r:app_t", "u:object_r:enclave_exec_t", "file", "sgx_execute", true},
+	    {"u:r:app_t", "u:object_r:file_t", "file", "sgx_execute", false},
+	    {"u:r:app_t", "u:r:app_t", "process2", "sgx_execanon", true},
+	    {"u:r:app_t", "u:r:app_t", "process2", "sgx_mapwx", false},
+	    {"u:r:app_t", "u:object_r:acme_enclave_t", "enclave", "init", true},
+	    {"u:r:app_t", "u:object_r:acme_enclave_t", "enclave", "debug", false},
+	    {"u:r:debugger_t", "u:object_r:acme_enclave_t", "enclave", "debug", true},
+	    {"u:r:app_t", "u:object_r:other_enclave_t", "enclave", "init", false},
 	};
 	struct softsgx_err err = {0};
 	struct sepolicy *p;
@@ -239,7 +239,8 @@ static void policy_decides_known_pairs(void **state)
 		assert_int_equal(sepolicy_compute_av(p, ssid, tsid, cls, &av, &err), 0);
 		if (((av.allowed & perm) != 0) != cases[i].allowed)
 			fail_msg("%s -> %s %s { %s }: expected %s", cases[i].scon, cases[i].tcon,
-				 cases[i].cls, cases[i].perm, cases[i].allowed ? "allowed" : "denied");
+				 cases[i].cls, cases[i].perm,
+				 cases[i].allowed ? "allowed" : "denied");
 	}
 	assert_int_equal(sepolicy_class(p, "no_such_class"), 0);
 	sepolicy_free(p);
@@ -281,10 +282,12 @@ static void open_readonly_checks_open_read_and_no_write(void **state)
 	assert_int_equal(security_file_open(e.stack, &e.cred, &e.dev, O_RDWR), -EACCES);
 	assert_int_equal(security_file_open(e.stack, &e.cred, &e.dev, O_WRONLY), -EACCES);
 	expect_avc(&e, 2,
-		   avc_line(&e, "denied", "write", "%s scontext=u:r:app_t "
+		   avc_line(&e, "denied", "write",
+			    "%s scontext=u:r:app_t "
 			    "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file permissive=0",
 			    dev_fields(&e)),
-		   avc_line(&e, "denied", "write", "%s scontext=u:r:app_t "
+		   avc_line(&e, "denied", "write",
+			    "%s scontext=u:r:app_t "
 			    "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file permissive=0",
 			    dev_fields(&e)));
 	env_fini(&e);
@@ -297,20 +300,24 @@ static void mmap_checks_map_read_write_execute(void **state)
 	(void)state;
 	env_init(&e, "unit", "u:r:app_t");
 	env_start_ok(&e);
-	assert_int_equal(security_mmap_file(e.stack, &e.cred, &e.dev, PROT_READ | PROT_EXEC,
-					    MAP_SHARED), 0);
+	assert_int_equal(
+	    security_mmap_file(e.stack, &e.cred, &e.dev, PROT_READ | PROT_EXEC, MAP_SHARED), 0);
 	/* a private writable mapping writes nothing back to the file: no write check */
-	assert_int_equal(security_mmap_file(e.stack, &e.cred, &e.dev, PROT_READ | PROT_WRITE,
-					    MAP_PRIVATE), 0);
-	assert_int_equal(security_mmap_file(e.stack, &e.cred, &e.dev, PROT_READ | PROT_WRITE,
-					    MAP_SHARED), -EACCES);
-	assert_int_equal(security_file_mprotect(e.stack, &e.cred, &e.dev,
-						PROT_READ | PROT_WRITE | PROT_EXEC), -EACCES);
+	assert_int_equal(
+	    security_mmap_file(e.stack, &e.cred, &e.dev, PROT_READ | PROT_WRITE, MAP_PRIVATE), 0);
+	assert_int_equal(
+	    security_mmap_file(e.stack, &e.cred, &e.dev, PROT_READ | PROT_WRITE, MAP_SHARED),
+	    -EACCES);
+	assert_int_equal(
+	    security_file_mprotect(e.stack, &e.cred, &e.dev, PROT_READ | PROT_WRITE | PROT_EXEC),
+	    -EACCES);
 	expect_avc(&e, 2,
-		   avc_line(&e, "denied", "write", "%s scontext=u:r:app_t "
+		   avc_line(&e, "denied", "write",
+			    "%s scontext=u:r:app_t "
 			    "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file permissive=0",
 			    dev_fields(&e)),
-		   avc_line(&e, "denied", "write", "%s scontext=u:r:app_t "
+		   avc_line(&e, "denied", "write",
+			    "%s scontext=u:r:app_t "
 			    "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file permissive=0",
 			    dev_fields(&e)));
 	env_fini(&e);
@@ -324,12 +331,14 @@ static void anon_inode_exec_mapping_needs_execmem(void **state)
 	env_init(&e, "unit", "u:r:app_t");
 	env_start_ok(&e);
 	e.dev.anon_inode = true;
-	assert_int_equal(security_mmap_file(e.stack, &e.cred, &e.dev, PROT_READ | PROT_WRITE,
-					    MAP_SHARED), 0);
-	assert_int_equal(security_mmap_file(e.stack, &e.cred, &e.dev, PROT_READ | PROT_EXEC,
-					    MAP_SHARED), -EACCES);
+	assert_int_equal(
+	    security_mmap_file(e.stack, &e.cred, &e.dev, PROT_READ | PROT_WRITE, MAP_SHARED), 0);
+	assert_int_equal(
+	    security_mmap_file(e.stack, &e.cred, &e.dev, PROT_READ | PROT_EXEC, MAP_SHARED),
+	    -EACCES);
 	expect_avc(&e, 1,
-		   avc_line(&e, "denied", "execmem", " scontext=u:r:app_t tcontext=u:r:app_t "
+		   avc_line(&e, "denied", "execmem",
+			    " scontext=u:r:app_t tcontext=u:r:app_t "
 			    "tclass=process permissive=0"));
 	env_fini(&e);
 }
@@ -341,11 +350,11 @@ static void ioctl_follows_extended_permissions(void **state)
 		int ret;
 		const char *verdict; /* NULL: no record */
 	} cases[] = {
-		{0xc040a400, 0, NULL}, /* CREATE: allowx, not auditallowx */
-		{0xc020a401, 0, "granted"}, /* ADD_PAGES: allowx + auditallowx */
-		{0x4008a402, -EACCES, "denied"}, /* INIT: not in allowx */
-		{0x4008a403, -EACCES, NULL}, /* 0xa403: dontauditx */
-		{0x4008a502, -EACCES, "denied"}, /* another driver: not flagged */
+	    {0xc040a400, 0, NULL},	     /* CREATE: allowx, not auditallowx */
+	    {0xc020a401, 0, "granted"},	     /* ADD_PAGES: allowx + auditallowx */
+	    {0x4008a402, -EACCES, "denied"}, /* INIT: not in allowx */
+	    {0x4008a403, -EACCES, NULL},     /* 0xa403: dontauditx */
+	    {0x4008a502, -EACCES, "denied"}, /* another driver: not flagged */
 	};
 	struct env e;
 	char want[5][1024];
@@ -358,13 +367,14 @@ static void ioctl_follows_extended_permissions(void **state)
 		assert_int_equal(security_file_ioctl(e.stack, &e.cred, &e.dev, cases[i].cmd),
 				 cases[i].ret);
 		if (cases[i].verdict)
-			snprintf(want[n++], sizeof(want[0]), "%s",
-				 avc_line(&e, cases[i].verdict, "ioctl",
-					  "%s ioctlcmd=0x%x scontext=u:r:app_t "
-					  "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file%s",
-					  dev_fields(&e), cases[i].cmd & 0xffff,
-					  /* the kernel prints permissive= on denials only */
-					  strcmp(cases[i].verdict, "denied") ? "" : " permissive=0"));
+			snprintf(
+			    want[n++], sizeof(want[0]), "%s",
+			    avc_line(&e, cases[i].verdict, "ioctl",
+				     "%s ioctlcmd=0x%x scontext=u:r:app_t "
+				     "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file%s",
+				     dev_fields(&e), cases[i].cmd & 0xffff,
+				     /* the kernel prints permissive= on denials only */
+				     strcmp(cases[i].verdict, "denied") ? "" : " permissive=0"));
 	}
 	/* inode = anon: no inode check at all, the gap the thread points out */
 	e.dev.anon_inode = true;
@@ -383,22 +393,26 @@ static void enclave_load_checks_in_order(void **state)
 	env_init(&e, "unit", "u:r:app_t");
 	env_start_ok(&e);
 	/* not executable: no check */
-	assert_int_equal(security_enclave_load(e.stack, &e.cred, &encl, &anon,
-					       PROT_READ | PROT_WRITE, false), 0);
+	assert_int_equal(
+	    security_enclave_load(e.stack, &e.cred, &encl, &anon, PROT_READ | PROT_WRITE, false),
+	    0);
 	/* W+X: sgx_execdirty, denied before anything else is asked */
 	assert_int_equal(security_enclave_load(e.stack, &e.cred, &encl, &anon,
 					       PROT_READ | PROT_WRITE | PROT_EXEC, false),
 			 -EACCES);
 	/* unmeasured: sgx_execunmr, denied without a record (dontaudit) */
-	assert_int_equal(security_enclave_load(e.stack, &e.cred, &encl, &anon,
-					       PROT_READ | PROT_EXEC, false), -EACCES);
+	assert_int_equal(
+	    security_enclave_load(e.stack, &e.cred, &encl, &anon, PROT_READ | PROT_EXEC, false),
+	    -EACCES);
 	/* anonymous: sgx_execanon, allowed and audited (auditallow) */
-	assert_int_equal(security_enclave_load(e.stack, &e.cred, &encl, &anon,
-					       PROT_READ | PROT_EXEC, true), 0);
+	assert_int_equal(
+	    security_enclave_load(e.stack, &e.cred, &encl, &anon, PROT_READ | PROT_EXEC, true), 0);
 	expect_avc(&e, 2,
-		   avc_line(&e, "denied", "sgx_execdirty", " scontext=u:r:app_t "
+		   avc_line(&e, "denied", "sgx_execdirty",
+			    " scontext=u:r:app_t "
 			    "tcontext=u:r:app_t tclass=process2 permissive=0"),
-		   avc_line(&e, "granted", "sgx_execanon", " scontext=u:r:app_t "
+		   avc_line(&e, "granted", "sgx_execanon",
+			    " scontext=u:r:app_t "
 			    "tcontext=u:r:app_t tclass=process2"));
 	env_fini(&e);
 }
@@ -433,43 +447,50 @@ static void file_labels_come_from_xattr_then_file_contexts_then_initial_sid(void
 	{
 		char text[PATH_MAX * 2];
 
-		snprintf(text, sizeof(text), ENCL_DEV "\t-c\tu:object_r:sgx_enclave_device_t\n"
-			 "%s/labeled_by_fc\t--\tu:object_r:enclave_exec_t\n", e.dir);
+		snprintf(text, sizeof(text),
+			 ENCL_DEV "\t-c\tu:object_r:sgx_enclave_device_t\n"
+				  "%s/labeled_by_fc\t--\tu:object_r:enclave_exec_t\n",
+			 e.dir);
 		sectest_write_file(fc, text);
 	}
 	env_start_ok(&e);
-	ret = make_file(&e, "labeled_by_xattr", "u:object_r:enclave_exec_t", xpath,
-			sizeof(xpath), &xst);
+	ret = make_file(&e, "labeled_by_xattr", "u:object_r:enclave_exec_t", xpath, sizeof(xpath),
+			&xst);
 	if (ret == -ENOTSUP || ret == -EPERM) {
 		env_fini(&e);
 		print_message("SKIP: security.selinux xattrs cannot be set here (%s): the xattr "
-			      "label source is not tested\n", strerror(-ret));
+			      "label source is not tested\n",
+			      strerror(-ret));
 		skip();
 	}
 	assert_int_equal(ret, 0);
 	make_file(&e, "labeled_by_fc", NULL, fpath, sizeof(fpath), &fst);
 	make_file(&e, "unlabeled_file", NULL, upath, sizeof(upath), &ust);
-	assert_int_equal(make_file(&e, "bad_xattr", "u:object_r:no_such_t", bpath, sizeof(bpath),
-				   &bst), 0);
+	assert_int_equal(
+	    make_file(&e, "bad_xattr", "u:object_r:no_such_t", bpath, sizeof(bpath), &bst), 0);
 	expected_dev_name(xst.st_dev, dev, sizeof(dev));
 
 	src.path = xpath, src.dev = xst.st_dev, src.ino = xst.st_ino;
-	assert_int_equal(security_enclave_load(e.stack, &e.cred, &encl, &src,
-					       PROT_READ | PROT_EXEC, true), 0);
+	assert_int_equal(
+	    security_enclave_load(e.stack, &e.cred, &encl, &src, PROT_READ | PROT_EXEC, true), 0);
 	src.path = fpath, src.dev = fst.st_dev, src.ino = fst.st_ino;
-	assert_int_equal(security_enclave_load(e.stack, &e.cred, &encl, &src,
-					       PROT_READ | PROT_EXEC, true), 0);
+	assert_int_equal(
+	    security_enclave_load(e.stack, &e.cred, &encl, &src, PROT_READ | PROT_EXEC, true), 0);
 	src.path = upath, src.dev = ust.st_dev, src.ino = ust.st_ino;
-	assert_int_equal(security_enclave_load(e.stack, &e.cred, &encl, &src,
-					       PROT_READ | PROT_EXEC, true), -EACCES);
+	assert_int_equal(
+	    security_enclave_load(e.stack, &e.cred, &encl, &src, PROT_READ | PROT_EXEC, true),
+	    -EACCES);
 	src.path = bpath, src.dev = bst.st_dev, src.ino = bst.st_ino;
-	assert_int_equal(security_enclave_load(e.stack, &e.cred, &encl, &src,
-					       PROT_READ | PROT_EXEC, true), -EACCES);
+	assert_int_equal(
+	    security_enclave_load(e.stack, &e.cred, &encl, &src, PROT_READ | PROT_EXEC, true),
+	    -EACCES);
 	expect_avc(&e, 2,
-		   avc_line(&e, "denied", "sgx_execute", " path=\"%s\" dev=\"%s\" ino=%lu "
+		   avc_line(&e, "denied", "sgx_execute",
+			    " path=\"%s\" dev=\"%s\" ino=%lu "
 			    "scontext=u:r:app_t tcontext=u:r:file_t tclass=file permissive=0",
 			    upath, dev, (unsigned long)ust.st_ino),
-		   avc_line(&e, "denied", "sgx_execute", " path=\"%s\" dev=\"%s\" ino=%lu "
+		   avc_line(&e, "denied", "sgx_execute",
+			    " path=\"%s\" dev=\"%s\" ino=%lu "
 			    "scontext=u:r:app_t tcontext=u:r:unlabeled_t tclass=file permissive=0",
 			    bpath, dev, (unsigned long)bst.st_ino));
 	env_fini(&e);
@@ -509,7 +530,8 @@ static void enclave_labels_come_from_enclave_contexts_then_file_then_default(voi
 	snprintf(text, sizeof(text),
 		 "# acme's signer, and one acme enclave relabeled by measurement\n"
 		 "mrsigner %s u:object_r:acme_enclave_t\n"
-		 "mrenclave %s u:object_r:other_enclave_t\n", hex1, hex2);
+		 "mrenclave %s u:object_r:other_enclave_t\n",
+		 hex1, hex2);
 	snprintf(ec, sizeof(ec), "%s/enclave_contexts", e.dir);
 	sectest_write_file(ec, text);
 	snprintf(e.cfg.enclave_contexts, sizeof(e.cfg.enclave_contexts), "%s", ec);
@@ -526,20 +548,24 @@ static void enclave_labels_come_from_enclave_contexts_then_file_then_default(voi
 	/* no match, SIGSTRUCT read from a file: that file's label (initial SID "file") */
 	make_file(&e, "sigstruct.bin", NULL, fpath, sizeof(fpath), &st);
 	file_src.path = fpath, file_src.dev = st.st_dev, file_src.ino = st.st_ino;
-	assert_int_equal(security_enclave_init(e.stack, &e.cred, &encl, &stranger, &file_src,
-					       &attrs), -EACCES);
+	assert_int_equal(
+	    security_enclave_init(e.stack, &e.cred, &encl, &stranger, &file_src, &attrs), -EACCES);
 	/* DEBUG: allowed by TE, refused by the constraint */
 	attrs.flags |= SGX_ATTR_DEBUG;
 	assert_int_equal(security_enclave_init(e.stack, &e.cred, &encl, &acme, NULL, &attrs),
 			 -EACCES);
 	expect_avc(&e, 4,
-		   avc_line(&e, "denied", "init", " scontext=u:r:app_t "
+		   avc_line(&e, "denied", "init",
+			    " scontext=u:r:app_t "
 			    "tcontext=u:object_r:other_enclave_t tclass=enclave permissive=0"),
-		   avc_line(&e, "denied", "init", " scontext=u:r:app_t "
+		   avc_line(&e, "denied", "init",
+			    " scontext=u:r:app_t "
 			    "tcontext=u:object_r:unlabeled_enclave_t tclass=enclave permissive=0"),
-		   avc_line(&e, "denied", "init", " scontext=u:r:app_t "
+		   avc_line(&e, "denied", "init",
+			    " scontext=u:r:app_t "
 			    "tcontext=u:r:file_t tclass=enclave permissive=0"),
-		   avc_line(&e, "denied", "debug", " scontext=u:r:app_t "
+		   avc_line(&e, "denied", "debug",
+			    " scontext=u:r:app_t "
 			    "tcontext=u:object_r:acme_enclave_t tclass=enclave permissive=0"));
 	env_fini(&e);
 }
@@ -552,16 +578,19 @@ static void enclave_map_checks_mapwx_and_execdirty(void **state)
 	(void)state;
 	env_init(&e, "unit", "u:r:app_t");
 	env_start_ok(&e);
-	assert_int_equal(security_enclave_map(e.stack, &e.cred, &encl, PROT_READ | PROT_EXEC,
-					      false), 0);
-	assert_int_equal(security_enclave_map(e.stack, &e.cred, &encl,
-					      PROT_READ | PROT_WRITE | PROT_EXEC, true), -EACCES);
-	assert_int_equal(security_enclave_map(e.stack, &e.cred, &encl, PROT_READ | PROT_EXEC,
-					      true), -EACCES);
+	assert_int_equal(
+	    security_enclave_map(e.stack, &e.cred, &encl, PROT_READ | PROT_EXEC, false), 0);
+	assert_int_equal(
+	    security_enclave_map(e.stack, &e.cred, &encl, PROT_READ | PROT_WRITE | PROT_EXEC, true),
+	    -EACCES);
+	assert_int_equal(security_enclave_map(e.stack, &e.cred, &encl, PROT_READ | PROT_EXEC, true),
+			 -EACCES);
 	expect_avc(&e, 2,
-		   avc_line(&e, "denied", "sgx_execdirty sgx_mapwx", " scontext=u:r:app_t "
+		   avc_line(&e, "denied", "sgx_execdirty sgx_mapwx",
+			    " scontext=u:r:app_t "
 			    "tcontext=u:r:app_t tclass=process2 permissive=0"),
-		   avc_line(&e, "denied", "sgx_execdirty", " scontext=u:r:app_t "
+		   avc_line(&e, "denied", "sgx_execdirty",
+			    " scontext=u:r:app_t "
 			    "tcontext=u:r:app_t tclass=process2 permissive=0"));
 	env_fini(&e);
 }
@@ -580,7 +609,8 @@ static void permissive_mode_audits_and_allows(void **state)
 	/* the kernel audits a permissive denial once: the AVC now grants it */
 	assert_int_equal(security_file_open(e.stack, &e.cred, &e.dev, O_RDWR), 0);
 	expect_avc(&e, 1,
-		   avc_line(&e, "denied", "write", "%s scontext=u:r:app_t "
+		   avc_line(&e, "denied", "write",
+			    "%s scontext=u:r:app_t "
 			    "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file permissive=1",
 			    dev_fields(&e)));
 	env_fini(&e);
@@ -598,13 +628,17 @@ static void permissive_domain_is_not_enforced_in_enforcing_mode(void **state)
 	app = e.cred;
 	app.context = "u:r:app_t";
 	assert_int_equal(security_enclave_map(e.stack, &e.cred, &encl,
-					      PROT_READ | PROT_WRITE | PROT_EXEC, false), 0);
-	assert_int_equal(security_enclave_map(e.stack, &app, &encl,
-					      PROT_READ | PROT_WRITE | PROT_EXEC, false), -EACCES);
+					      PROT_READ | PROT_WRITE | PROT_EXEC, false),
+			 0);
+	assert_int_equal(
+	    security_enclave_map(e.stack, &app, &encl, PROT_READ | PROT_WRITE | PROT_EXEC, false),
+	    -EACCES);
 	expect_avc(&e, 2,
-		   avc_line(&e, "denied", "sgx_mapwx", " scontext=u:r:perm_t "
+		   avc_line(&e, "denied", "sgx_mapwx",
+			    " scontext=u:r:perm_t "
 			    "tcontext=u:r:perm_t tclass=process2 permissive=1"),
-		   avc_line(&e, "denied", "sgx_mapwx", " scontext=u:r:app_t "
+		   avc_line(&e, "denied", "sgx_mapwx",
+			    " scontext=u:r:app_t "
 			    "tcontext=u:r:app_t tclass=process2 permissive=0"));
 	env_fini(&e);
 }
@@ -617,8 +651,8 @@ static void unknown_classes_and_permissions_follow_handle_unknown(void **state)
 		const char *policy;
 		int ret;
 	} cases[] = {
-		{"unknown_deny", -EACCES},
-		{"unknown_allow", 0},
+	    {"unknown_deny", -EACCES},
+	    {"unknown_allow", 0},
 	};
 	struct lsm_enclave encl = {.base = 0x10000000, .size = 0x10000, .id = 1};
 	struct sgx_sigstruct s;
@@ -634,8 +668,9 @@ static void unknown_classes_and_permissions_follow_handle_unknown(void **state)
 		e.cfg.default_enclave_context[0] = '\0'; /* the policy's "unlabeled" */
 		env_start_ok(&e);
 		/* chr_file lacks `map`; process2 and enclave are missing entirely */
-		assert_int_equal(security_mmap_file(e.stack, &e.cred, &e.dev, PROT_READ,
-						    MAP_SHARED), cases[i].ret);
+		assert_int_equal(
+		    security_mmap_file(e.stack, &e.cred, &e.dev, PROT_READ, MAP_SHARED),
+		    cases[i].ret);
 		assert_int_equal(security_enclave_map(e.stack, &e.cred, &encl,
 						      PROT_READ | PROT_WRITE | PROT_EXEC, false),
 				 cases[i].ret);
@@ -645,21 +680,29 @@ static void unknown_classes_and_permissions_follow_handle_unknown(void **state)
 		assert_int_equal(security_file_open(e.stack, &e.cred, &e.dev, O_RDWR), -EACCES);
 		if (cases[i].ret)
 			expect_avc(&e, 4,
-				   avc_line(&e, "denied", "map", "%s scontext=u:r:app_t "
+				   avc_line(&e, "denied", "map",
+					    "%s scontext=u:r:app_t "
 					    "tcontext=u:object_r:sgx_enclave_device_t "
-					    "tclass=chr_file permissive=0", dev_fields(&e)),
-				   avc_line(&e, "denied", "sgx_mapwx", " scontext=u:r:app_t "
+					    "tclass=chr_file permissive=0",
+					    dev_fields(&e)),
+				   avc_line(&e, "denied", "sgx_mapwx",
+					    " scontext=u:r:app_t "
 					    "tcontext=u:r:app_t tclass=process2 permissive=0"),
-				   avc_line(&e, "denied", "init", " scontext=u:r:app_t "
+				   avc_line(&e, "denied", "init",
+					    " scontext=u:r:app_t "
 					    "tcontext=u:r:unlabeled_t tclass=enclave permissive=0"),
-				   avc_line(&e, "denied", "write", "%s scontext=u:r:app_t "
+				   avc_line(&e, "denied", "write",
+					    "%s scontext=u:r:app_t "
 					    "tcontext=u:object_r:sgx_enclave_device_t "
-					    "tclass=chr_file permissive=0", dev_fields(&e)));
+					    "tclass=chr_file permissive=0",
+					    dev_fields(&e)));
 		else
 			expect_avc(&e, 1,
-				   avc_line(&e, "denied", "write", "%s scontext=u:r:app_t "
+				   avc_line(&e, "denied", "write",
+					    "%s scontext=u:r:app_t "
 					    "tcontext=u:object_r:sgx_enclave_device_t "
-					    "tclass=chr_file permissive=0", dev_fields(&e)));
+					    "tclass=chr_file permissive=0",
+					    dev_fields(&e)));
 		env_fini(&e);
 	}
 }
@@ -695,9 +738,10 @@ static void repeated_decisions_are_served_from_the_avc(void **state)
 	assert_string_equal(obj.context, "u:object_r:sgx_enclave_device_t");
 	for (int i = 0; i < 100; i++)
 		assert_int_equal(sel_has_perm(m, &e.cred, &subj, &obj, SEL_CHR_FILE,
-					      CHR_FILE__OPEN | CHR_FILE__READ, NULL), 0);
-	assert_int_equal(sel_has_perm(m, &e.cred, &subj, &obj, SEL_CHR_FILE, CHR_FILE__WRITE,
-				      NULL), -EACCES);
+					      CHR_FILE__OPEN | CHR_FILE__READ, NULL),
+				 0);
+	assert_int_equal(sel_has_perm(m, &e.cred, &subj, &obj, SEL_CHR_FILE, CHR_FILE__WRITE, NULL),
+			 -EACCES);
 	sel_avc_get_stats(m->avc, &st);
 	assert_int_equal(st.lookups, 101);
 	assert_int_equal(st.hits, 100); /* one miss computed by libsepol, then cached */
@@ -743,7 +787,8 @@ static void concurrent_denials_are_each_audited_whole(void **state)
 		assert_int_equal(pthread_join(t[i], &ret), 0);
 		assert_null(ret);
 	}
-	want = avc_line(&e, "denied", "write", "%s scontext=u:r:app_t "
+	want = avc_line(&e, "denied", "write",
+			"%s scontext=u:r:app_t "
 			"tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file permissive=0",
 			dev_fields(&e));
 	sectest_audit_read(e.audit, &a);
@@ -761,13 +806,13 @@ static void malformed_policy_files_are_refused(void **state)
 	static const struct {
 		const char *name;
 		const char *content; /* NULL: the file is missing */
-		size_t truncate; /* > 0: the unit policy cut to this many bytes */
+		size_t truncate;     /* > 0: the unit policy cut to this many bytes */
 		const char *msg;
 	} cases[] = {
-		{"missing", NULL, 0, "No such file or directory"},
-		{"garbage", "this is not a policy", 0, "not a valid binary SELinux policy"},
-		{"truncated", "", 600, "not a valid binary SELinux policy"},
-		{"empty", "", 0, "not a valid binary SELinux policy"},
+	    {"missing", NULL, 0, "No such file or directory"},
+	    {"garbage", "this is not a policy", 0, "not a valid binary SELinux policy"},
+	    {"truncated", "", 600, "not a valid binary SELinux policy"},
+	    {"empty", "", 0, "not a valid binary SELinux policy"},
 	};
 
 	(void)state;
@@ -808,17 +853,17 @@ static void malformed_enclave_contexts_are_refused_with_line(void **state)
 	static const struct {
 		const char *text, *msg;
 	} cases[] = {
-		{"mrsignr %s u:r:a_t\n", "ec:1: unknown identity \"mrsignr\""},
-		{"\n# c\nmrsigner\n", "ec:3: mrsigner: missing the 64 hex digits"},
-		{"mrsigner 0011 u:r:a_t\n", "ec:1: mrsigner: \"0011\" has 4 characters"},
-		{"mrenclave %.62szz u:r:a_t\n", "is not hexadecimal"},
-		{"mrsigner %s\n", "ec:1: mrsigner 0011223344556677...: missing the security context"},
-		{"mrsigner %s u:r\n", "ec:1: \"u:r\" is not a security context"},
-		{"mrsigner %s u::t\n", "is not a security context"},
-		{"mrsigner %s u:r:a_t extra\n", "ec:1: unexpected \"extra\" after the context"},
-		{"mrsigner %1$s u:r:a_t\nmrsigner %1$s u:r:b_t\n",
-		 "ec:2: MRSIGNER already mapped at line 1"},
-		{"mrsigner %s u:r:a_t\n", "ec:2: NUL byte at column 1"},
+	    {"mrsignr %s u:r:a_t\n", "ec:1: unknown identity \"mrsignr\""},
+	    {"\n# c\nmrsigner\n", "ec:3: mrsigner: missing the 64 hex digits"},
+	    {"mrsigner 0011 u:r:a_t\n", "ec:1: mrsigner: \"0011\" has 4 characters"},
+	    {"mrenclave %.62szz u:r:a_t\n", "is not hexadecimal"},
+	    {"mrsigner %s\n", "ec:1: mrsigner 0011223344556677...: missing the security context"},
+	    {"mrsigner %s u:r\n", "ec:1: \"u:r\" is not a security context"},
+	    {"mrsigner %s u::t\n", "is not a security context"},
+	    {"mrsigner %s u:r:a_t extra\n", "ec:1: unexpected \"extra\" after the context"},
+	    {"mrsigner %1$s u:r:a_t\nmrsigner %1$s u:r:b_t\n",
+	     "ec:2: MRSIGNER already mapped at line 1"},
+	    {"mrsigner %s u:r:a_t\n", "ec:2: NUL byte at column 1"},
 	};
 
 	(void)state;
@@ -862,9 +907,9 @@ static void malformed_file_contexts_are_refused(void **state)
 	static const struct {
 		const char *text, *msg;
 	} cases[] = {
-		{"/dev/sgx_enclave -c u:object_r:no_such_t\n", "no_such_t"},
-		{"/dev/sgx_enclave -q u:object_r:sgx_enclave_device_t\n", "file_contexts"},
-		{"/dev/(sgx_enclave -c u:object_r:sgx_enclave_device_t\n", "file_contexts"},
+	    {"/dev/sgx_enclave -c u:object_r:no_such_t\n", "no_such_t"},
+	    {"/dev/sgx_enclave -q u:object_r:sgx_enclave_device_t\n", "file_contexts"},
+	    {"/dev/(sgx_enclave -c u:object_r:sgx_enclave_device_t\n", "file_contexts"},
 	};
 
 	(void)state;
@@ -906,30 +951,73 @@ static void invalid_process_context_is_refused_or_fails_closed(void **state)
 	env_fini(&e);
 }
 
+/* --- the shipped policy (policy/) --- */
+
+static void shipped_policy_loads_with_its_contexts_and_confines_app_t(void **state)
+{
+	const char *build = getenv("SOFTSGX_BUILD_ROOT"), *src = getenv("SOFTSGX_SOURCE_ROOT");
+	struct lsm_enclave encl = {.base = 0x10000000, .size = 0x10000, .id = 1};
+	struct lsm_cred unconfined;
+	struct env e;
+
+	(void)state;
+	assert_non_null(build);
+	assert_non_null(src);
+	env_init(&e, "unit", "u:r:app_t");
+	snprintf(e.cfg.policy, sizeof(e.cfg.policy), "%s/policy/policy.bin", build);
+	snprintf(e.cfg.file_contexts, sizeof(e.cfg.file_contexts), "%s/policy/file_contexts", src);
+	snprintf(e.cfg.enclave_contexts, sizeof(e.cfg.enclave_contexts),
+		 "%s/policy/enclave_contexts", src);
+	env_start_ok(&e);
+	unconfined = e.cred;
+	unconfined.context = "u:r:unconfined_t";
+	/* app_t: read-only device, no W+X; unconfined_t: everything */
+	assert_int_equal(security_file_open(e.stack, &e.cred, &e.dev, O_RDONLY), 0);
+	assert_int_equal(security_file_ioctl(e.stack, &e.cred, &e.dev, 0x4008a402), 0);
+	assert_int_equal(security_file_open(e.stack, &e.cred, &e.dev, O_RDWR), -EACCES);
+	assert_int_equal(security_enclave_map(e.stack, &e.cred, &encl,
+					      PROT_READ | PROT_WRITE | PROT_EXEC, false),
+			 -EACCES);
+	assert_int_equal(security_file_open(e.stack, &unconfined, &e.dev, O_RDWR), 0);
+	assert_int_equal(security_enclave_map(e.stack, &unconfined, &encl,
+					      PROT_READ | PROT_WRITE | PROT_EXEC, true),
+			 0);
+	expect_avc(&e, 2,
+		   avc_line(&e, "denied", "write",
+			    "%s scontext=u:r:app_t "
+			    "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file permissive=0",
+			    dev_fields(&e)),
+		   avc_line(&e, "denied", "sgx_mapwx",
+			    " scontext=u:r:app_t "
+			    "tcontext=u:r:app_t tclass=process2 permissive=0"));
+	env_fini(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(policy_decides_known_pairs),
-		cmocka_unit_test(policy_names_permissive_domains_and_initial_sids),
-		cmocka_unit_test(open_readonly_checks_open_read_and_no_write),
-		cmocka_unit_test(mmap_checks_map_read_write_execute),
-		cmocka_unit_test(anon_inode_exec_mapping_needs_execmem),
-		cmocka_unit_test(ioctl_follows_extended_permissions),
-		cmocka_unit_test(enclave_load_checks_in_order),
-		cmocka_unit_test(file_labels_come_from_xattr_then_file_contexts_then_initial_sid),
-		cmocka_unit_test(enclave_labels_come_from_enclave_contexts_then_file_then_default),
-		cmocka_unit_test(enclave_map_checks_mapwx_and_execdirty),
-		cmocka_unit_test(permissive_mode_audits_and_allows),
-		cmocka_unit_test(permissive_domain_is_not_enforced_in_enforcing_mode),
-		cmocka_unit_test(unknown_classes_and_permissions_follow_handle_unknown),
-		cmocka_unit_test(reject_unknown_policy_is_refused_at_start),
-		cmocka_unit_test(repeated_decisions_are_served_from_the_avc),
-		cmocka_unit_test(concurrent_denials_are_each_audited_whole),
-		cmocka_unit_test(malformed_policy_files_are_refused),
-		cmocka_unit_test(malformed_enclave_contexts_are_refused_with_line),
-		cmocka_unit_test(enclave_contexts_with_unknown_types_are_refused_at_start),
-		cmocka_unit_test(malformed_file_contexts_are_refused),
-		cmocka_unit_test(invalid_process_context_is_refused_or_fails_closed),
+	    cmocka_unit_test(policy_decides_known_pairs),
+	    cmocka_unit_test(policy_names_permissive_domains_and_initial_sids),
+	    cmocka_unit_test(open_readonly_checks_open_read_and_no_write),
+	    cmocka_unit_test(mmap_checks_map_read_write_execute),
+	    cmocka_unit_test(anon_inode_exec_mapping_needs_execmem),
+	    cmocka_unit_test(ioctl_follows_extended_permissions),
+	    cmocka_unit_test(enclave_load_checks_in_order),
+	    cmocka_unit_test(file_labels_come_from_xattr_then_file_contexts_then_initial_sid),
+	    cmocka_unit_test(enclave_labels_come_from_enclave_contexts_then_file_then_default),
+	    cmocka_unit_test(enclave_map_checks_mapwx_and_execdirty),
+	    cmocka_unit_test(permissive_mode_audits_and_allows),
+	    cmocka_unit_test(permissive_domain_is_not_enforced_in_enforcing_mode),
+	    cmocka_unit_test(unknown_classes_and_permissions_follow_handle_unknown),
+	    cmocka_unit_test(reject_unknown_policy_is_refused_at_start),
+	    cmocka_unit_test(repeated_decisions_are_served_from_the_avc),
+	    cmocka_unit_test(concurrent_denials_are_each_audited_whole),
+	    cmocka_unit_test(malformed_policy_files_are_refused),
+	    cmocka_unit_test(malformed_enclave_contexts_are_refused_with_line),
+	    cmocka_unit_test(enclave_contexts_with_unknown_types_are_refused_at_start),
+	    cmocka_unit_test(malformed_file_contexts_are_refused),
+	    cmocka_unit_test(invalid_process_context_is_refused_or_fails_closed),
+	    cmocka_unit_test(shipped_policy_loads_with_its_contexts_and_confines_app_t),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -148,7 +148,8 @@ int sel_avc_insert(struct sel_avc *a, const struct avc_key *k, const struct avc_
 	return insert(a, k, d, NULL);
 }
 
-int sel_avc_insert_xperms(struct sel_avc *a, const struct avc_key *k, const struct sepolicy_xperms *xp)
+int sel_avc_insert_xperms(struct sel_avc *a, const struct avc_key *k,
+			  const struct sepolicy_xperms *xp)
 {
 	return insert(a, k, NULL, xp);
 }

@@ -17,7 +17,7 @@
 
 struct avc_key {
 	uint32_t ssid, tsid;
-	uint16_t cls; /* the module's class (perms.h) */
+	uint16_t cls;	 /* the module's class (perms.h) */
 	uint16_t driver; /* ioctl driver byte, or AVC_NO_DRIVER */
 };
 
@@ -33,10 +33,11 @@ int sel_avc_create(struct sel_avc **avc, unsigned int max_entries);
 void sel_avc_destroy(struct sel_avc *avc);
 
 bool sel_avc_lookup(struct sel_avc *avc, const struct avc_key *key, struct avc_decision *d);
-bool sel_avc_lookup_xperms(struct sel_avc *avc, const struct avc_key *key, struct sepolicy_xperms *xp);
+bool sel_avc_lookup_xperms(struct sel_avc *avc, const struct avc_key *key,
+			   struct sepolicy_xperms *xp);
 int sel_avc_insert(struct sel_avc *avc, const struct avc_key *key, const struct avc_decision *d);
 int sel_avc_insert_xperms(struct sel_avc *avc, const struct avc_key *key,
-		      const struct sepolicy_xperms *xp);
+			  const struct sepolicy_xperms *xp);
 
 /*
  * A permissive denial: grant @perms (and ioctl @function, when >= 0, in the xperms entry) in

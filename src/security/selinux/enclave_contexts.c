@@ -181,8 +181,7 @@ int enclave_contexts_parse(struct enclave_contexts **out, const char *text, size
 	return 0;
 }
 
-int enclave_contexts_load(struct enclave_contexts **out, const char *path,
-			  struct softsgx_err *err)
+int enclave_contexts_load(struct enclave_contexts **out, const char *path, struct softsgx_err *err)
 {
 	char *buf = NULL;
 	size_t len = 0, cap = 0, n;

@@ -35,8 +35,7 @@ struct enclave_contexts {
 
 int enclave_contexts_parse(struct enclave_contexts **ec, const char *text, size_t len,
 			   const char *name, struct softsgx_err *err);
-int enclave_contexts_load(struct enclave_contexts **ec, const char *path,
-			  struct softsgx_err *err);
+int enclave_contexts_load(struct enclave_contexts **ec, const char *path, struct softsgx_err *err);
 void enclave_contexts_free(struct enclave_contexts *ec);
 
 /* The rule for an enclave: MRENCLAVE first, then MRSIGNER; NULL when none matches. */

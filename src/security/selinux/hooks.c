@@ -19,8 +19,8 @@ static void file_audit_data(const struct lsm_file *file, struct sel_audit_data *
 	ad->ino = (unsigned long)file->ino;
 }
 
-static int sel_module_init(void **priv, struct lsm_stack *stack,
-			   const struct softsgx_config *cfg, struct softsgx_err *err)
+static int sel_module_init(void **priv, struct lsm_stack *stack, const struct softsgx_config *cfg,
+			   struct softsgx_err *err)
 {
 	struct selinux *m;
 	int ret;
@@ -29,7 +29,8 @@ static int sel_module_init(void **priv, struct lsm_stack *stack,
 	if (ret)
 		return ret;
 	if (!m->enforcing)
-		lsm_stack_warn(stack, "selinux: permissive mode: denials are audited, not enforced");
+		lsm_stack_warn(stack,
+			       "selinux: permissive mode: denials are audited, not enforced");
 	*priv = m;
 	return 0;
 }
@@ -40,8 +41,8 @@ static void sel_module_destroy(void *priv)
 }
 
 /* The subject and the device's label, or the error the framework turns into a denial. */
-static int device_check(struct selinux *m, const struct lsm_cred *cred,
-			const struct lsm_file *file, uint32_t requested)
+static int device_check(struct selinux *m, const struct lsm_cred *cred, const struct lsm_file *file,
+			uint32_t requested)
 {
 	struct sel_audit_data ad = {0};
 	struct sel_label subj, obj;
@@ -124,14 +125,14 @@ static int sel_mmap_file(void *priv, const struct lsm_cred *cred, const struct l
 }
 
 /* Enclave mappings are shared mappings of the device. */
-static int sel_file_mprotect(void *priv, const struct lsm_cred *cred,
-			     const struct lsm_file *file, int prot)
+static int sel_file_mprotect(void *priv, const struct lsm_cred *cred, const struct lsm_file *file,
+			     int prot)
 {
 	return map_check(priv, cred, file, prot, true);
 }
 
-static int sel_enclave_map(void *priv, const struct lsm_cred *cred,
-			   const struct lsm_enclave *encl, int prot, bool dirty)
+static int sel_enclave_map(void *priv, const struct lsm_cred *cred, const struct lsm_enclave *encl,
+			   int prot, bool dirty)
 {
 	uint32_t av = 0;
 
@@ -148,9 +149,8 @@ static bool source_is_file(const struct lsm_source *src)
 	return src && !src->anonymous && src->path;
 }
 
-static int sel_enclave_load(void *priv, const struct lsm_cred *cred,
-			    const struct lsm_enclave *encl, const struct lsm_source *src, int prot,
-			    bool measured)
+static int sel_enclave_load(void *priv, const struct lsm_cred *cred, const struct lsm_enclave *encl,
+			    const struct lsm_source *src, int prot, bool measured)
 {
 	struct selinux *m = priv;
 	struct sel_audit_data ad = {0};
@@ -169,14 +169,14 @@ static int sel_enclave_load(void *priv, const struct lsm_cred *cred,
 	if (ret)
 		return ret;
 	if (prot & PROT_WRITE) {
-		ret = sel_has_perm(m, cred, &subj, &subj, SEL_PROCESS2, PROCESS2__SGX_EXECDIRTY,
-				   &ad);
+		ret =
+		    sel_has_perm(m, cred, &subj, &subj, SEL_PROCESS2, PROCESS2__SGX_EXECDIRTY, &ad);
 		if (ret)
 			return ret;
 	}
 	if (!measured) {
-		ret = sel_has_perm(m, cred, &subj, &subj, SEL_PROCESS2, PROCESS2__SGX_EXECUNMR,
-				   &ad);
+		ret =
+		    sel_has_perm(m, cred, &subj, &subj, SEL_PROCESS2, PROCESS2__SGX_EXECUNMR, &ad);
 		if (ret)
 			return ret;
 	}
@@ -189,9 +189,9 @@ static int sel_enclave_load(void *priv, const struct lsm_cred *cred,
 	return sel_has_perm(m, cred, &subj, &obj, SEL_FILE, FILE__SGX_EXECUTE, &ad);
 }
 
-static int sel_enclave_init(void *priv, const struct lsm_cred *cred,
-			    const struct lsm_enclave *encl, const struct sgx_sigstruct *sigstruct,
-			    const struct lsm_source *src, const struct sgx_attributes *attributes)
+static int sel_enclave_init(void *priv, const struct lsm_cred *cred, const struct lsm_enclave *encl,
+			    const struct sgx_sigstruct *sigstruct, const struct lsm_source *src,
+			    const struct sgx_attributes *attributes)
 {
 	struct selinux *m = priv;
 	struct sel_label subj, obj;
@@ -220,15 +220,15 @@ static int sel_enclave_provision(void *priv, const struct lsm_cred *cred,
 }
 
 const struct lsm_module_ops lsm_selinux_module = {
-	.name = "selinux",
-	.init = sel_module_init,
-	.destroy = sel_module_destroy,
-	.file_open = sel_file_open,
-	.file_ioctl = sel_file_ioctl,
-	.mmap_file = sel_mmap_file,
-	.file_mprotect = sel_file_mprotect,
-	.enclave_map = sel_enclave_map,
-	.enclave_load = sel_enclave_load,
-	.enclave_init = sel_enclave_init,
-	.enclave_provision = sel_enclave_provision,
+    .name = "selinux",
+    .init = sel_module_init,
+    .destroy = sel_module_destroy,
+    .file_open = sel_file_open,
+    .file_ioctl = sel_file_ioctl,
+    .mmap_file = sel_mmap_file,
+    .file_mprotect = sel_file_mprotect,
+    .enclave_map = sel_enclave_map,
+    .enclave_load = sel_enclave_load,
+    .enclave_init = sel_enclave_init,
+    .enclave_provision = sel_enclave_provision,
 };

@@ -145,8 +145,8 @@ int sel_read_host_context(struct selinux *m, struct softsgx_err *err)
 	buf[n] = '\0';
 	snprintf(m->host_context, sizeof(m->host_context), "%s", buf);
 	if (sel_context_label(m, m->host_context, &(struct sel_label){0}, err))
-		return softsgx_err_prefix(err, "the host kernel labels this process %s: ",
-					  m->host_context);
+		return softsgx_err_prefix(
+		    err, "the host kernel labels this process %s: ", m->host_context);
 	return 0;
 }
 
@@ -188,8 +188,8 @@ static int fc_validate(char **ctx)
 int sel_open_file_contexts(struct selinux *m, const char *path, struct softsgx_err *err)
 {
 	struct selinux_opt opts[] = {
-		{SELABEL_OPT_PATH, path},
-		{SELABEL_OPT_VALIDATE, (const char *)1},
+	    {SELABEL_OPT_PATH, path},
+	    {SELABEL_OPT_VALIDATE, (const char *)1},
 	};
 	union selinux_callback log_cb, validate_cb, old_log, old_validate;
 
@@ -211,7 +211,8 @@ int sel_open_file_contexts(struct selinux *m, const char *path, struct softsgx_e
 	if (!m->fc) {
 		if (fc_invalid[0])
 			softsgx_fail(err, -EINVAL, "%s (context \"%s\" is not valid in policy %s)",
-				     fc_msg[0] ? fc_msg : path, fc_invalid, sepolicy_path(m->policy));
+				     fc_msg[0] ? fc_msg : path, fc_invalid,
+				     sepolicy_path(m->policy));
 		else
 			softsgx_fail(err, -EINVAL, "file_contexts %s refused: %s", path,
 				     fc_msg[0] ? fc_msg : "libselinux gives no reason");

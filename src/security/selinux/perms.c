@@ -3,12 +3,11 @@
 #include "perms.h"
 
 const struct sel_class_def sel_classes[SEL_NR_CLASSES] = {
-	[SEL_CHR_FILE] = {"chr_file", {"ioctl", "read", "write", "map", "execute", "open"}},
-	[SEL_FILE] = {"file", {"sgx_execute"}},
-	[SEL_PROCESS] = {"process", {"execmem"}},
-	[SEL_PROCESS2] = {"process2",
-			  {"sgx_execdirty", "sgx_execunmr", "sgx_execanon", "sgx_mapwx"}},
-	[SEL_ENCLAVE] = {"enclave", {"init", "debug", "provision"}},
+    [SEL_CHR_FILE] = {"chr_file", {"ioctl", "read", "write", "map", "execute", "open"}},
+    [SEL_FILE] = {"file", {"sgx_execute"}},
+    [SEL_PROCESS] = {"process", {"execmem"}},
+    [SEL_PROCESS2] = {"process2", {"sgx_execdirty", "sgx_execunmr", "sgx_execanon", "sgx_mapwx"}},
+    [SEL_ENCLAVE] = {"enclave", {"init", "debug", "provision"}},
 };
 
 int sel_nr_perms(enum sel_class cls)

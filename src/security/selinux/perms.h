@@ -21,25 +21,25 @@ enum sel_class {
 
 #define SEL_MAX_PERMS 8
 
-#define CHR_FILE__IOCTL		(1u << 0)
-#define CHR_FILE__READ		(1u << 1)
-#define CHR_FILE__WRITE		(1u << 2)
-#define CHR_FILE__MAP		(1u << 3)
-#define CHR_FILE__EXECUTE	(1u << 4)
-#define CHR_FILE__OPEN		(1u << 5)
+#define CHR_FILE__IOCTL	  (1u << 0)
+#define CHR_FILE__READ	  (1u << 1)
+#define CHR_FILE__WRITE	  (1u << 2)
+#define CHR_FILE__MAP	  (1u << 3)
+#define CHR_FILE__EXECUTE (1u << 4)
+#define CHR_FILE__OPEN	  (1u << 5)
 
-#define FILE__SGX_EXECUTE	(1u << 0)
+#define FILE__SGX_EXECUTE (1u << 0)
 
-#define PROCESS__EXECMEM	(1u << 0)
+#define PROCESS__EXECMEM (1u << 0)
 
 #define PROCESS2__SGX_EXECDIRTY (1u << 0)
 #define PROCESS2__SGX_EXECUNMR	(1u << 1)
 #define PROCESS2__SGX_EXECANON	(1u << 2)
 #define PROCESS2__SGX_MAPWX	(1u << 3)
 
-#define ENCLAVE__INIT		(1u << 0)
-#define ENCLAVE__DEBUG		(1u << 1)
-#define ENCLAVE__PROVISION	(1u << 2)
+#define ENCLAVE__INIT	   (1u << 0)
+#define ENCLAVE__DEBUG	   (1u << 1)
+#define ENCLAVE__PROVISION (1u << 2)
 
 struct sel_class_def {
 	const char *name;

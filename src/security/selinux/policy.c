@@ -186,8 +186,7 @@ uint32_t sepolicy_perm(struct sepolicy *p, uint16_t tclass, const char *name)
 	return av;
 }
 
-void sepolicy_perm_name(struct sepolicy *p, uint16_t tclass, uint32_t bit, char *buf,
-			size_t size)
+void sepolicy_perm_name(struct sepolicy *p, uint16_t tclass, uint32_t bit, char *buf, size_t size)
 {
 	const char *name;
 
@@ -209,8 +208,8 @@ int sepolicy_context_to_sid(struct sepolicy *p, const char *context, uint32_t *s
 	sepol_enter(p);
 	ret = sepol_context_to_sid(context, strlen(context) + 1, &s);
 	if (ret)
-		softsgx_fail(err, -EINVAL, "context \"%s\" is not valid in policy %s: %s",
-			     context, p->path, last_msg());
+		softsgx_fail(err, -EINVAL, "context \"%s\" is not valid in policy %s: %s", context,
+			     p->path, last_msg());
 	sepol_leave();
 	if (ret)
 		return -EINVAL;
@@ -239,8 +238,7 @@ int sepolicy_initial_context(struct sepolicy *p, const char *name, char *buf, si
 
 	if (sid) {
 		sepol_enter(p);
-		if (sepol_sidtab_search(&p->sidtab, sid) &&
-		    !sepol_sid_to_context(sid, &ctx, &len))
+		if (sepol_sidtab_search(&p->sidtab, sid) && !sepol_sid_to_context(sid, &ctx, &len))
 			ret = 0;
 		sepol_leave();
 	}
@@ -275,8 +273,9 @@ int sepolicy_compute_av(struct sepolicy *p, uint32_t ssid, uint32_t tsid, uint16
 	sepol_enter(p);
 	ret = sepol_compute_av(ssid, tsid, tclass, 0, &avd);
 	if (ret)
-		softsgx_fail(err, -EINVAL, "policy %s: cannot compute access (sids %u %u class %u): %s",
-			     p->path, ssid, tsid, tclass, last_msg());
+		softsgx_fail(err, -EINVAL,
+			     "policy %s: cannot compute access (sids %u %u class %u): %s", p->path,
+			     ssid, tsid, tclass, last_msg());
 	sepol_leave();
 	if (ret)
 		return -EINVAL;
@@ -316,8 +315,8 @@ static void xperms_add(struct sepolicy_xperms *xp, const avtab_key_t *key,
 		dst[i] |= all ? 0xffffffffu : x->perms[i];
 }
 
-static void xperms_pair(struct sepolicy *p, uint32_t s, uint32_t t, uint16_t tclass,
-			uint8_t driver, struct sepolicy_xperms *xp)
+static void xperms_pair(struct sepolicy *p, uint32_t s, uint32_t t, uint16_t tclass, uint8_t driver,
+			struct sepolicy_xperms *xp)
 {
 	static const uint16_t kinds[] = {AVTAB_XPERMS_ALLOWED, AVTAB_XPERMS_AUDITALLOW,
 					 AVTAB_XPERMS_DONTAUDIT};
@@ -336,9 +335,8 @@ static void xperms_pair(struct sepolicy *p, uint32_t s, uint32_t t, uint16_t tcl
 	}
 }
 
-int sepolicy_compute_xperms(struct sepolicy *p, uint32_t ssid, uint32_t tsid,
-			    uint16_t tclass, uint8_t driver, struct sepolicy_xperms *xp,
-			    struct softsgx_err *err)
+int sepolicy_compute_xperms(struct sepolicy *p, uint32_t ssid, uint32_t tsid, uint16_t tclass,
+			    uint8_t driver, struct sepolicy_xperms *xp, struct softsgx_err *err)
 {
 	context_struct_t *sc, *tc;
 	ebitmap_node_t *sn, *tn;
@@ -351,14 +349,14 @@ int sepolicy_compute_xperms(struct sepolicy *p, uint32_t ssid, uint32_t tsid,
 	if (!sc || !tc || !sc->type || !tc->type || sc->type > p->db.p_types.nprim ||
 	    tc->type > p->db.p_types.nprim) {
 		sepol_leave();
-		return softsgx_fail(err, -EINVAL, "policy %s: unknown SID %u or %u", p->path,
-				    ssid, tsid);
+		return softsgx_fail(err, -EINVAL, "policy %s: unknown SID %u or %u", p->path, ssid,
+				    tsid);
 	}
 	/* Rules name attributes: search every (attribute of source, attribute of target). */
 	ebitmap_for_each_positive_bit(&p->db.type_attr_map[sc->type - 1], sn, i)
 	{
 		ebitmap_for_each_positive_bit(&p->db.type_attr_map[tc->type - 1], tn, j)
-			xperms_pair(p, i + 1, j + 1, tclass, driver, xp);
+		    xperms_pair(p, i + 1, j + 1, tclass, driver, xp);
 	}
 	sepol_leave();
 	return 0;
@@ -415,8 +413,7 @@ static int explain_collect(uint32_t ssid, uint32_t tsid, uint16_t tclass, uint32
 		if (!(requested & bit))
 			continue;
 		memset(&avd, 0, sizeof(avd));
-		if (sepol_compute_av_reason_buffer(ssid, tsid, tclass, bit, &avd, &reason, &buf,
-						   0))
+		if (sepol_compute_av_reason_buffer(ssid, tsid, tclass, bit, &avd, &reason, &buf, 0))
 			return -EINVAL;
 		if (!(avd.allowed & bit))
 			*denied |= bit;
@@ -440,7 +437,8 @@ static void explain_format(struct sepolicy *p, context_struct_t *sc, context_str
 
 	out[0] = '\0';
 	if (ex->te) {
-		snprintf(out, size, "missing type enforcement (TE) allow rule:\n    allow %s %s:%s ",
+		snprintf(out, size,
+			 "missing type enforcement (TE) allow rule:\n    allow %s %s:%s ",
 			 type_name(p, sc->type), type_name(p, tc->type), class_name(p, tclass));
 		append_perms(tclass, ex->te, out, size);
 		len = strlen(out);

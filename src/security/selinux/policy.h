@@ -29,7 +29,7 @@ enum sepolicy_unknown {
 struct sepolicy_av {
 	uint32_t allowed;
 	uint32_t auditallow; /* granted permissions to audit (auditallow rules) */
-	uint32_t auditdeny; /* denied permissions to audit (cleared by dontaudit rules) */
+	uint32_t auditdeny;  /* denied permissions to audit (cleared by dontaudit rules) */
 };
 
 /* The ioctl extended permissions of a pair for one driver (the high byte of the command). */
@@ -67,9 +67,8 @@ bool sepolicy_sid_permissive(struct sepolicy *policy, uint32_t ssid);
 
 int sepolicy_compute_av(struct sepolicy *policy, uint32_t ssid, uint32_t tsid, uint16_t tclass,
 			struct sepolicy_av *av, struct softsgx_err *err);
-int sepolicy_compute_xperms(struct sepolicy *policy, uint32_t ssid, uint32_t tsid,
-			    uint16_t tclass, uint8_t driver, struct sepolicy_xperms *xp,
-			    struct softsgx_err *err);
+int sepolicy_compute_xperms(struct sepolicy *policy, uint32_t ssid, uint32_t tsid, uint16_t tclass,
+			    uint8_t driver, struct sepolicy_xperms *xp, struct softsgx_err *err);
 
 /*
  * Why @requested is denied, as audit2why would say it: the missing allow rule (type

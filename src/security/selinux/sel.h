@@ -37,16 +37,16 @@ struct selinux {
 	bool enforcing;
 	struct sel_map map[SEL_NR_CLASSES];
 	struct sel_avc *avc;
-	struct sidmap *sids; /* context -> SID */
-	struct sidmap *devices; /* emulated device path -> label */
+	struct sidmap *sids;	   /* context -> SID */
+	struct sidmap *devices;	   /* emulated device path -> label */
 	struct selabel_handle *fc; /* file_contexts, NULL when none is configured */
 	pthread_mutex_t fc_lock;
 	struct enclave_contexts *ec; /* NULL when none is configured */
 	struct lsm_audit *audit;
-	char host_context[SOFTSGX_CONTEXT_MAX]; /* the host kernel's label of this process */
-	char process_context[SOFTSGX_CONTEXT_MAX]; /* configured default */
-	char enclave_context[SOFTSGX_CONTEXT_MAX]; /* unlabeled enclaves */
-	char file_context[SOFTSGX_CONTEXT_MAX]; /* initial SID "file" */
+	char host_context[SOFTSGX_CONTEXT_MAX];	     /* the host kernel's label of this process */
+	char process_context[SOFTSGX_CONTEXT_MAX];   /* configured default */
+	char enclave_context[SOFTSGX_CONTEXT_MAX];   /* unlabeled enclaves */
+	char file_context[SOFTSGX_CONTEXT_MAX];	     /* initial SID "file" */
 	char unlabeled_context[SOFTSGX_CONTEXT_MAX]; /* initial SID "unlabeled" */
 };
 
@@ -78,9 +78,9 @@ int sel_has_perm(struct selinux *m, const struct lsm_cred *cred, const struct se
 		 const struct sel_label *obj, enum sel_class cls, uint32_t requested,
 		 const struct sel_audit_data *ad);
 /* chr_file { ioctl } plus the extended permission for @cmd (driver = bits 15..8). */
-int sel_has_ioctl_perm(struct selinux *m, const struct lsm_cred *cred,
-		       const struct sel_label *subj, const struct sel_label *obj,
-		       unsigned int cmd, const struct sel_audit_data *ad);
+int sel_has_ioctl_perm(struct selinux *m, const struct lsm_cred *cred, const struct sel_label *subj,
+		       const struct sel_label *obj, unsigned int cmd,
+		       const struct sel_audit_data *ad);
 
 /* Labels (label.c). */
 int sel_context_label(struct selinux *m, const char *context, struct sel_label *l,

@@ -74,8 +74,8 @@ static int init_contexts(struct selinux *m, const struct softsgx_config *cfg,
 {
 	int ret;
 
-	ret = sepolicy_initial_context(m->policy, "file", m->file_context,
-				       sizeof(m->file_context), err);
+	ret = sepolicy_initial_context(m->policy, "file", m->file_context, sizeof(m->file_context),
+				       err);
 	if (!ret)
 		ret = sepolicy_initial_context(m->policy, "unlabeled", m->unlabeled_context,
 					       sizeof(m->unlabeled_context), err);
@@ -87,8 +87,7 @@ static int init_contexts(struct selinux *m, const struct softsgx_config *cfg,
 			 cfg->default_enclave_context);
 	else
 		memcpy(m->enclave_context, m->unlabeled_context, sizeof(m->enclave_context));
-	if (m->process_context[0] &&
-	    check_context(m, m->process_context, "selinux.context", err))
+	if (m->process_context[0] && check_context(m, m->process_context, "selinux.context", err))
 		return -EINVAL;
 	if (check_context(m, m->enclave_context, "selinux.default_enclave_context", err))
 		return -EINVAL;
@@ -277,9 +276,9 @@ static int xperms(struct selinux *m, const struct avc_key *k, struct sepolicy_xp
 }
 
 /* The kernel's avc_has_extended_perms: `ioctl` first, then the driver and function. */
-int sel_has_ioctl_perm(struct selinux *m, const struct lsm_cred *cred,
-		       const struct sel_label *subj, const struct sel_label *obj,
-		       unsigned int cmd, const struct sel_audit_data *ad)
+int sel_has_ioctl_perm(struct selinux *m, const struct lsm_cred *cred, const struct sel_label *subj,
+		       const struct sel_label *obj, unsigned int cmd,
+		       const struct sel_audit_data *ad)
 {
 	struct avc_key k = {subj->sid, obj->sid, SEL_CHR_FILE, AVC_NO_DRIVER};
 	struct avc_key xk = {subj->sid, obj->sid, SEL_CHR_FILE, (cmd >> 8) & 0xff};
@@ -303,8 +302,8 @@ int sel_has_ioctl_perm(struct selinux *m, const struct lsm_cred *cred,
 		}
 	}
 	if (denied)
-		audited = (d.auditdeny & CHR_FILE__IOCTL) &&
-			  !(xp_checked && xperm_has(xp.dontaudit, fn));
+		audited =
+		    (d.auditdeny & CHR_FILE__IOCTL) && !(xp_checked && xperm_has(xp.dontaudit, fn));
 	else
 		audited = (d.auditallow & CHR_FILE__IOCTL) &&
 			  (!xp_checked || xperm_has(xp.auditallow, fn));
