@@ -9,13 +9,13 @@
 
 #include "arch_internal.h"
 
-#define XSAVE_MXCSR	 24
-#define XSAVE_SW_BYTES	 464 /* 464..511: software-available (the kernel's fpx_sw_bytes) */
-#define XSAVE_BV	 512
-#define XSAVE_EXT	 (SGX_XSAVE_LEGACY + SGX_XSAVE_HEADER)
-#define MXCSR_DEFAULT	 0x1F80u
-#define FCW_DEFAULT	 0x037Fu
-#define RFLAGS_RF	 (1ull << 16)
+#define XSAVE_MXCSR    24
+#define XSAVE_SW_BYTES 464 /* 464..511: software-available (the kernel's fpx_sw_bytes) */
+#define XSAVE_BV       512
+#define XSAVE_EXT      (SGX_XSAVE_LEGACY + SGX_XSAVE_HEADER)
+#define MXCSR_DEFAULT  0x1F80u
+#define FCW_DEFAULT    0x037Fu
+#define RFLAGS_RF      (1ull << 16)
 
 /* XSAVE_BV of an image, in memory we own. */
 static uint64_t image_bv(const struct sgx_regs *r)
@@ -67,8 +67,8 @@ int sgx_xsave_check(const struct sgx_access *a, uint64_t frame, uint64_t xfrm)
  * Load the SSA image into the thread's image: the legacy area and the XFRM components from
  * the SSA, the thread's own software bytes and non-enclave components (PKRU) kept.
  */
-int sgx_xsave_restore(const struct sgx_access *a, uint64_t frame, struct sgx_regs *r,
-		      uint64_t xfrm, uint32_t size)
+int sgx_xsave_restore(const struct sgx_access *a, uint64_t frame, struct sgx_regs *r, uint64_t xfrm,
+		      uint32_t size)
 {
 	uint32_t n = r->xsave_size < size ? r->xsave_size : size;
 	uint8_t *img = r->xsave;
@@ -118,9 +118,16 @@ static uint32_t exit_info(const struct sgx_exception *ex, uint32_t miscselect)
 	case 4:
 		type = SGX_EXITINFO_TYPE_SW;
 		break;
-	case 0: case 1: case 5: case 6: case 16: case 17: case 19:
+	case 0:
+	case 1:
+	case 5:
+	case 6:
+	case 16:
+	case 17:
+	case 19:
 		break;
-	case 13: case 14:
+	case 13:
+	case 14:
 		if (miscselect & SGX_MISC_EXINFO)
 			break;
 		return 0;
@@ -164,7 +171,8 @@ static int aex_save(const struct sgx_access *a, const struct sgx_regs *r,
 	ret = sgx_lin_write(a, gpr_lin, g, sizeof(*g));
 	if (!ret && (g->exit_info & SGX_EXITINFO_VALID) && (ex->vector == 13 || ex->vector == 14)) {
 		struct sgx_exinfo xi = {
-			.maddr = ex->vector == 14 ? ex->addr : 0, .errcd = ex->error_code,
+		    .maddr = ex->vector == 14 ? ex->addr : 0,
+		    .errcd = ex->error_code,
 		};
 
 		ret = sgx_lin_write(a, gpr_lin - sizeof(xi), &xi, sizeof(xi));
@@ -179,12 +187,12 @@ static int aex_save(const struct sgx_access *a, const struct sgx_regs *r,
 	return 0;
 }
 
-int sgx_aex(struct sgx_cpu *cpu, const struct sgx_mmu *mmu, struct sgx_lp *lp,
-	    struct sgx_regs *r, const struct sgx_exception *ex)
+int sgx_aex(struct sgx_cpu *cpu, const struct sgx_mmu *mmu, struct sgx_lp *lp, struct sgx_regs *r,
+	    const struct sgx_exception *ex)
 {
 	struct sgx_exception fault;
-	struct sgx_access a = { .cpu = cpu, .mmu = mmu, .lp = lp, .fault = &fault };
-	struct sgx_ssa_gpr g = { .ursp = r->rsp, .urbp = r->rbp };
+	struct sgx_access a = {.cpu = cpu, .mmu = mmu, .lp = lp, .fault = &fault};
+	struct sgx_ssa_gpr g = {.ursp = r->rsp, .urbp = r->rbp};
 	uint64_t xfrm;
 	int ret;
 

@@ -28,12 +28,12 @@
 /* Hidden per-enclave state: what the hardware keeps for a SECS beyond the architectural page. */
 struct sgx_encl {
 	struct sgx_measure measure; /* running MRENCLAVE until EINIT */
-	uint64_t eid; /* unique enclave id */
+	uint64_t eid;		    /* unique enclave id */
 	bool initialized;
 	uint8_t isv_family_id[16];
 	uint8_t isv_ext_prod_id[16];
-	size_t nr_children; /* valid EPC pages owned by this SECS */
-	uint32_t nr_active; /* logical processors inside (EENTER/ERESUME .. EEXIT/AEX) */
+	size_t nr_children;  /* valid EPC pages owned by this SECS */
+	uint32_t nr_active;  /* logical processors inside (EENTER/ERESUME .. EEXIT/AEX) */
 	uint32_t xsave_size; /* XSAVE bytes of SECS.ATTRIBUTES.XFRM (standard format) */
 };
 
@@ -41,12 +41,12 @@ struct sgx_encl {
 struct sgx_epcm_entry {
 	bool valid;
 	uint8_t type; /* enum sgx_page_type */
-	uint8_t rwx; /* SECINFO R/W/X bits */
+	uint8_t rwx;  /* SECINFO R/W/X bits */
 	bool pending, modified, pr, blocked;
-	bool busy; /* TCS: a logical processor is inside */
+	bool busy;     /* TCS: a logical processor is inside */
 	uint32_t cssa; /* TCS: the authoritative CSSA (mirrored into the TCS page) */
 	uint64_t linaddr;
-	size_t secs; /* EPC index of the owning SECS */
+	size_t secs;	       /* EPC index of the owning SECS */
 	struct sgx_encl *encl; /* SECS pages: the hidden state */
 };
 
@@ -146,7 +146,8 @@ struct sgx_key_deps {
 void sgx_kdf_derive(const struct sgx_kdf *kdf, const struct sgx_key_deps *deps, uint8_t key[16]);
 /* EGETKEY's key for @req in the enclave (@secs, @encl): 0 or an SGX error code. */
 int sgx_keys_egetkey(const struct sgx_cpu *cpu, const struct sgx_secs *secs,
-		     const struct sgx_encl *encl, const struct sgx_keyrequest *req, uint8_t key[16]);
+		     const struct sgx_encl *encl, const struct sgx_keyrequest *req,
+		     uint8_t key[16]);
 /* The REPORT key of the enclave described by @ti, with @key_id. */
 void sgx_keys_report_key(const struct sgx_cpu *cpu, const struct sgx_targetinfo *ti,
 			 const uint8_t key_id[32], uint8_t key[16]);
@@ -202,11 +203,9 @@ int sgx_pf(struct sgx_exception *fault, uint64_t addr, uint32_t code);
 int sgx_gp(struct sgx_exception *fault);
 
 /* enclu.c: the SSA frame @frame of @tcs, as an enclave linear address. */
-uint64_t sgx_ssa_frame_addr(const struct sgx_secs *secs, const struct sgx_tcs *tcs,
-			    uint32_t frame);
+uint64_t sgx_ssa_frame_addr(const struct sgx_secs *secs, const struct sgx_tcs *tcs, uint32_t frame);
 /* ... and its GPR area (the frame's last 184 bytes). */
-uint64_t sgx_ssa_gpr_addr(const struct sgx_secs *secs, const struct sgx_tcs *tcs,
-			  uint32_t frame);
+uint64_t sgx_ssa_gpr_addr(const struct sgx_secs *secs, const struct sgx_tcs *tcs, uint32_t frame);
 
 /* Where an SSA frame lies, read under epcm_lock so its pages can be translated outside it. */
 struct sgx_ssa_geom {
@@ -221,8 +220,8 @@ bool sgx_ssa_geometry(struct sgx_cpu *cpu, size_t idx, int delta, struct sgx_ssa
 void sgx_ssa_tlb_fill(struct sgx_access *a, const struct sgx_ssa_geom *g);
 
 /* aex.c: XSAVE images between a thread's context and an SSA frame. */
-int sgx_xsave_restore(const struct sgx_access *a, uint64_t frame, struct sgx_regs *r,
-		      uint64_t xfrm, uint32_t size);
+int sgx_xsave_restore(const struct sgx_access *a, uint64_t frame, struct sgx_regs *r, uint64_t xfrm,
+		      uint32_t size);
 int sgx_xsave_check(const struct sgx_access *a, uint64_t frame, uint64_t xfrm);
 
 /* Leaves in enclave mode (enclu_*.c). */

@@ -72,8 +72,7 @@ static int eadd_check(struct sgx_cpu *cpu, const struct sgx_pageinfo *pi, void *
 
 	*page_idx = sgx_epc_page_index(cpu, epc_page);
 	if ((uintptr_t)pi % 32 || !si || (uintptr_t)si % 64 || !src ||
-	    (uintptr_t)src % SGX_PAGE_SIZE || *page_idx == SIZE_MAX ||
-	    pi->addr % SGX_PAGE_SIZE)
+	    (uintptr_t)src % SGX_PAGE_SIZE || *page_idx == SIZE_MAX || pi->addr % SGX_PAGE_SIZE)
 		return SGX_FAULT_GP;
 	if (sgx_epc_page_index(cpu, (void *)(uintptr_t)pi->secs) == SIZE_MAX)
 		return SGX_FAULT_GP;
@@ -121,7 +120,11 @@ static int eadd_locked(struct sgx_cpu *cpu, const struct sgx_pageinfo *pi, void 
 
 	sgx_epcm_lock_signals(cpu, &old);
 	cpu->epcm[idx] = (struct sgx_epcm_entry){
-		.valid = true, .type = type, .rwx = rwx, .linaddr = pi->addr, .secs = sidx,
+	    .valid = true,
+	    .type = type,
+	    .rwx = rwx,
+	    .linaddr = pi->addr,
+	    .secs = sidx,
 	};
 	encl->nr_children++;
 	sgx_epcm_unlock_signals(cpu, &old);

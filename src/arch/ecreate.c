@@ -9,9 +9,9 @@
 #include "arch_internal.h"
 
 /* SECINFO.FLAGS bits no leaf defines (bits 6-7 and 16-63). */
-#define SECINFO_RESERVED_FLAGS (~(SGX_SECINFO_PERMISSION_MASK | SGX_SECINFO_PENDING |             \
-				  SGX_SECINFO_MODIFIED | SGX_SECINFO_PR |                       \
-				  SGX_SECINFO_PAGE_TYPE_MASK))
+#define SECINFO_RESERVED_FLAGS                                                                     \
+	(~(SGX_SECINFO_PERMISSION_MASK | SGX_SECINFO_PENDING | SGX_SECINFO_MODIFIED |              \
+	   SGX_SECINFO_PR | SGX_SECINFO_PAGE_TYPE_MASK))
 
 uint64_t sgx_ssa_frame_need(uint64_t xfrm, uint32_t miscselect)
 {
@@ -84,9 +84,8 @@ static bool secs_ok(const struct sgx_platform *p, const struct sgx_secs *s)
 {
 	if (!size_ok(p, s) || !attributes_ok(p, s) || !reserved_ok(s))
 		return false;
-	if (s->ssa_frame_size == 0 ||
-	    (uint64_t)s->ssa_frame_size * SGX_PAGE_SIZE <
-		    sgx_ssa_frame_need(s->attributes.xfrm, s->miscselect))
+	if (s->ssa_frame_size == 0 || (uint64_t)s->ssa_frame_size * SGX_PAGE_SIZE <
+					  sgx_ssa_frame_need(s->attributes.xfrm, s->miscselect))
 		return false;
 	return true;
 }
@@ -145,7 +144,10 @@ static int ecreate_locked(struct sgx_cpu *cpu, const struct sgx_pageinfo *pi, vo
 
 	sgx_epcm_lock_signals(cpu, &old);
 	cpu->epcm[idx] = (struct sgx_epcm_entry){
-		.valid = true, .type = SGX_PT_SECS, .secs = idx, .encl = encl,
+	    .valid = true,
+	    .type = SGX_PT_SECS,
+	    .secs = idx,
+	    .encl = encl,
 	};
 	sgx_epcm_unlock_signals(cpu, &old);
 	return 0;

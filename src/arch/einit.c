@@ -54,7 +54,7 @@ static int check_token(const struct sgx_cpu *cpu, const struct sgx_einittoken *t
 		       const struct sgx_secs *secs, const uint8_t mrenclave[32],
 		       const uint8_t mrsigner[32])
 {
-	struct sgx_key_deps deps = { .key_name = SGX_KEYNAME_EINITTOKEN };
+	struct sgx_key_deps deps = {.key_name = SGX_KEYNAME_EINITTOKEN};
 	uint8_t key[16], mac[16];
 	bool ok;
 
@@ -83,9 +83,9 @@ static int check_attributes(const struct sgx_sigstruct *sig, const struct sgx_se
 	const struct sgx_sigstruct_body *b = &sig->body;
 
 	if ((b->attributes.flags & b->attributes_mask.flags) !=
-		    (secs->attributes.flags & b->attributes_mask.flags) ||
+		(secs->attributes.flags & b->attributes_mask.flags) ||
 	    (b->attributes.xfrm & b->attributes_mask.xfrm) !=
-		    (secs->attributes.xfrm & b->attributes_mask.xfrm))
+		(secs->attributes.xfrm & b->attributes_mask.xfrm))
 		return SGX_INVALID_ATTRIBUTE;
 	if ((b->miscselect & b->misc_mask) != (secs->miscselect & b->misc_mask))
 		return SGX_INVALID_ATTRIBUTE;
@@ -116,8 +116,8 @@ static int einit_checks(struct sgx_cpu *cpu, const struct sgx_sigstruct *sig,
 	if (sgx_sigstruct_check_format(sig, NULL))
 		return SGX_INVALID_SIG_STRUCT;
 	events = atomic_load(&cpu->pending_interrupts);
-	while (events && !atomic_compare_exchange_weak(&cpu->pending_interrupts, &events,
-						       events - 1))
+	while (events &&
+	       !atomic_compare_exchange_weak(&cpu->pending_interrupts, &events, events - 1))
 		;
 	if (events)
 		return SGX_UNMASKED_EVENT;

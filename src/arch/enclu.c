@@ -12,15 +12,13 @@
 #define ENCLU_LEN 3
 #define GPR_URSP  offsetof(struct sgx_ssa_gpr, ursp)
 
-uint64_t sgx_ssa_frame_addr(const struct sgx_secs *secs, const struct sgx_tcs *tcs,
-			    uint32_t frame)
+uint64_t sgx_ssa_frame_addr(const struct sgx_secs *secs, const struct sgx_tcs *tcs, uint32_t frame)
 {
 	return secs->base + tcs->ssa_offset +
 	       (uint64_t)frame * secs->ssa_frame_size * SGX_PAGE_SIZE;
 }
 
-uint64_t sgx_ssa_gpr_addr(const struct sgx_secs *secs, const struct sgx_tcs *tcs,
-			  uint32_t frame)
+uint64_t sgx_ssa_gpr_addr(const struct sgx_secs *secs, const struct sgx_tcs *tcs, uint32_t frame)
 {
 	return sgx_ssa_frame_addr(secs, tcs, frame + 1) - SGX_GPR_SIZE;
 }
@@ -158,7 +156,7 @@ static int eenter_locked(const struct sgx_access *a, struct sgx_lp *lp, struct s
 	struct sgx_access pa = *a;
 	const struct sgx_secs *secs;
 	const struct sgx_tcs *tcs;
-	uint64_t untrusted[2] = { r->rsp, r->rbp };
+	uint64_t untrusted[2] = {r->rsp, r->rbp};
 	size_t tcs_idx;
 	uint32_t frame;
 	int ret;
@@ -215,8 +213,8 @@ static int eresume_locked(const struct sgx_access *a, struct sgx_lp *lp, struct 
 	xfrm = secs->attributes.xfrm;
 	gpr_lin = sgx_ssa_gpr_addr(secs, tcs, frame);
 	ret = sgx_lin_read(&pa, gpr_lin, &gpr, sizeof(gpr));
-	if (!ret && (!is_canonical(gpr.rip) || !is_canonical(gpr.fsbase) ||
-		     !is_canonical(gpr.gsbase)))
+	if (!ret &&
+	    (!is_canonical(gpr.rip) || !is_canonical(gpr.fsbase) || !is_canonical(gpr.gsbase)))
 		ret = sgx_gp(a->fault);
 	if (!ret && r->xsave)
 		ret = sgx_xsave_check(&pa, sgx_ssa_frame_addr(secs, tcs, frame), xfrm);
@@ -314,10 +312,10 @@ static int inside_enclave(struct sgx_access *a, struct sgx_lp *lp, struct sgx_re
 	}
 }
 
-int sgx_enclu(struct sgx_cpu *cpu, const struct sgx_mmu *mmu, struct sgx_lp *lp,
-	      struct sgx_regs *r, struct sgx_exception *fault)
+int sgx_enclu(struct sgx_cpu *cpu, const struct sgx_mmu *mmu, struct sgx_lp *lp, struct sgx_regs *r,
+	      struct sgx_exception *fault)
 {
-	struct sgx_access a = { .cpu = cpu, .mmu = mmu, .lp = lp, .fault = fault };
+	struct sgx_access a = {.cpu = cpu, .mmu = mmu, .lp = lp, .fault = fault};
 
 	if (fault)
 		memset(fault, 0, sizeof(*fault));

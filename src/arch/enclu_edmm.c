@@ -39,8 +39,7 @@ static int read_secinfo(const struct sgx_access *a, uint64_t lin, struct sgx_sec
 }
 
 /* The EPCM entry of the enclave page at @lin, whatever its state (lock held). */
-static struct sgx_epcm_entry *target_entry(const struct sgx_access *a, uint64_t lin,
-					   size_t *index)
+static struct sgx_epcm_entry *target_entry(const struct sgx_access *a, uint64_t lin, size_t *index)
 {
 	void *p;
 	size_t idx;
@@ -66,8 +65,7 @@ static struct sgx_epcm_entry *target_entry(const struct sgx_access *a, uint64_t 
 }
 
 /* EACCEPT's comparison: the SECINFO must describe exactly the change being accepted. */
-static int accept(const struct sgx_access *a, struct sgx_epcm_entry *e, size_t idx,
-		  uint64_t flags)
+static int accept(const struct sgx_access *a, struct sgx_epcm_entry *e, size_t idx, uint64_t flags)
 {
 	uint64_t state = flags & STATE_FLAGS;
 	uint8_t rwx = (uint8_t)(flags & SGX_SECINFO_PERMISSION_MASK);

@@ -64,7 +64,9 @@ void sgx_tlb_fill(struct sgx_access *a, uint64_t lin, int prot)
 	if (a->nr_tlb == SGX_TLB_SIZE)
 		return;
 	a->tlb[a->nr_tlb++] = (struct sgx_tlb_entry){
-		.page = page, .prot = prot, .epc = a->mmu->translate(a->mmu->ctx, page, prot),
+	    .page = page,
+	    .prot = prot,
+	    .epc = a->mmu->translate(a->mmu->ctx, page, prot),
 	};
 }
 
@@ -93,8 +95,9 @@ static bool epcm_allows(const struct sgx_cpu *cpu, const struct sgx_epcm_entry *
 			uint64_t lin, uint8_t type, uint8_t rwx)
 {
 	(void)cpu;
-	return e->valid && e->secs == secs && e->linaddr == (lin & ~(uint64_t)(SGX_PAGE_SIZE - 1)) &&
-	       e->type == type && !e->pending && !e->modified && (e->rwx & rwx) == rwx;
+	return e->valid && e->secs == secs &&
+	       e->linaddr == (lin & ~(uint64_t)(SGX_PAGE_SIZE - 1)) && e->type == type &&
+	       !e->pending && !e->modified && (e->rwx & rwx) == rwx;
 }
 
 void *sgx_enclave_page(const struct sgx_access *a, uint64_t lin, int prot, uint8_t type,
@@ -125,10 +128,9 @@ static int lin_copy(const struct sgx_access *a, uint64_t lin, void *buf, size_t 
 	while (len) {
 		size_t in_page = SGX_PAGE_SIZE - (lin % SGX_PAGE_SIZE);
 		size_t n = len < in_page ? len : in_page;
-		uint8_t *page = sgx_enclave_page(a, lin, write ? PROT_READ | PROT_WRITE : PROT_READ,
-						 SGX_PT_REG,
-						 write ? SGX_SECINFO_R | SGX_SECINFO_W : SGX_SECINFO_R,
-						 NULL);
+		uint8_t *page =
+		    sgx_enclave_page(a, lin, write ? PROT_READ | PROT_WRITE : PROT_READ, SGX_PT_REG,
+				     write ? SGX_SECINFO_R | SGX_SECINFO_W : SGX_SECINFO_R, NULL);
 
 		if (!page)
 			return SGX_FAULT_PF;
@@ -153,8 +155,8 @@ int sgx_lin_read(const struct sgx_access *a, uint64_t lin, void *dst, size_t len
 	return lin_copy(a, lin, dst, len, false);
 }
 
-static int enclave_access(struct sgx_cpu *cpu, const struct sgx_lp *lp, uint64_t addr,
-			  int access, void *p, uint32_t *code)
+static int enclave_access(struct sgx_cpu *cpu, const struct sgx_lp *lp, uint64_t addr, int access,
+			  void *p, uint32_t *code)
 {
 	const struct sgx_secs *secs = sgx_secs_page(cpu, lp->secs_index);
 	bool in_elrange = addr >= secs->base && addr - secs->base < secs->size;

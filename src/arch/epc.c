@@ -23,14 +23,16 @@ static int check_platform(const struct sgx_platform *p, const void *epc, struct 
 		return softsgx_fail(err, -EINVAL,
 				    "platform XFRM 0x%llx lacks x87|SSE (0x3), which SGX requires",
 				    (unsigned long long)p->xfrm);
-	if (p->attributes & (SGX_ATTR_INIT | SGX_ATTR_RESERVED_MASK | SGX_ATTR_AEXNOTIFY |
-			     SGX_ATTR_CET))
-		return softsgx_fail(err, -EINVAL,
-				    "platform attributes 0x%llx include bits this CPU cannot provide "
-				    "(INIT, CET, AEXNOTIFY or reserved)",
-				    (unsigned long long)p->attributes);
+	if (p->attributes &
+	    (SGX_ATTR_INIT | SGX_ATTR_RESERVED_MASK | SGX_ATTR_AEXNOTIFY | SGX_ATTR_CET))
+		return softsgx_fail(
+		    err, -EINVAL,
+		    "platform attributes 0x%llx include bits this CPU cannot provide "
+		    "(INIT, CET, AEXNOTIFY or reserved)",
+		    (unsigned long long)p->attributes);
 	if (p->miscselect & ~SGX_MISC_EXINFO)
-		return softsgx_fail(err, -EINVAL, "platform MISCSELECT 0x%x has bits other than EXINFO",
+		return softsgx_fail(err, -EINVAL,
+				    "platform MISCSELECT 0x%x has bits other than EXINFO",
 				    p->miscselect);
 	return 0;
 }
@@ -60,8 +62,9 @@ int sgx_cpu_create(struct sgx_cpu **out, const struct sgx_platform *platform, vo
 	if (sgx_kdf_init(&cpu->kdf, root_secret)) {
 		free(cpu->epcm);
 		free(cpu);
-		return softsgx_fail(err, -EIO, "cannot derive the key-derivation key from the "
-					       "platform root secret (OpenSSL failure)");
+		return softsgx_fail(err, -EIO,
+				    "cannot derive the key-derivation key from the "
+				    "platform root secret (OpenSSL failure)");
 	}
 	pthread_mutex_init(&cpu->encls_lock, NULL);
 	atomic_flag_clear(&cpu->epcm_lock);

@@ -40,7 +40,7 @@ static void cmac_dbl(uint8_t out[16], const uint8_t in[16])
 static void cmac_schedule(const AES_KEY *ks, const void *msg, size_t len, uint8_t mac[16])
 {
 	const uint8_t *m = msg;
-	uint8_t l[16] = { 0 }, k1[16], k2[16], x[16] = { 0 }, last[16];
+	uint8_t l[16] = {0}, k1[16], k2[16], x[16] = {0}, last[16];
 	size_t nblocks = len ? (len + 15) / 16 : 1;
 	bool complete = len && len % 16 == 0;
 
@@ -87,13 +87,13 @@ int sgx_kdf_init(struct sgx_kdf *kdf, const uint8_t root_secret[32])
 	uint8_t out[32];
 	unsigned int len = sizeof(out);
 
-	if (!HMAC(EVP_sha256(), root_secret, 32, (const uint8_t *)kdf_label, strlen(kdf_label),
-		  out, &len))
+	if (!HMAC(EVP_sha256(), root_secret, 32, (const uint8_t *)kdf_label, strlen(kdf_label), out,
+		  &len))
 		return -1;
 	AES_set_encrypt_key(out, 128, &kdf->root);
 	len = sizeof(out);
-	if (!HMAC(EVP_sha256(), root_secret, 32, (const uint8_t *)epoch_label,
-		  strlen(epoch_label), out, &len))
+	if (!HMAC(EVP_sha256(), root_secret, 32, (const uint8_t *)epoch_label, strlen(epoch_label),
+		  out, &len))
 		return -1;
 	memcpy(kdf->owner_epoch, out, sizeof(kdf->owner_epoch));
 	OPENSSL_cleanse(out, sizeof(out));
@@ -122,8 +122,8 @@ static struct sgx_attributes masked_attributes(const struct sgx_secs *secs,
 {
 	struct sgx_attributes a;
 
-	a.flags = secs->attributes.flags & (req->attribute_mask.flags | SGX_ATTR_INIT |
-					    SGX_ATTR_DEBUG);
+	a.flags =
+	    secs->attributes.flags & (req->attribute_mask.flags | SGX_ATTR_INIT | SGX_ATTR_DEBUG);
 	a.xfrm = secs->attributes.xfrm & req->attribute_mask.xfrm;
 	return a;
 }

@@ -24,8 +24,8 @@
  */
 #define XFRM_EMULATABLE 0xFFull
 
-#define CPUID7_EBX_SGX	  (1u << 2)
-#define CPUID7_ECX_SGX_LC (1u << 30)
+#define CPUID7_EBX_SGX	   (1u << 2)
+#define CPUID7_ECX_SGX_LC  (1u << 30)
 #define CPUID1_ECX_OSXSAVE (1u << 27)
 
 static uint64_t host_xcr0(void)

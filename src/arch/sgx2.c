@@ -15,9 +15,8 @@ static int eaug_locked(struct sgx_cpu *cpu, const struct sgx_pageinfo *pi, void 
 	const struct sgx_secs *secs;
 	sigset_t old;
 
-	if ((uintptr_t)pi % 32 || idx == SIZE_MAX || pi->addr % SGX_PAGE_SIZE ||
-	    pi->contents || pi->metadata ||
-	    sgx_epc_page_index(cpu, (void *)(uintptr_t)pi->secs) == SIZE_MAX)
+	if ((uintptr_t)pi % 32 || idx == SIZE_MAX || pi->addr % SGX_PAGE_SIZE || pi->contents ||
+	    pi->metadata || sgx_epc_page_index(cpu, (void *)(uintptr_t)pi->secs) == SIZE_MAX)
 		return SGX_FAULT_GP;
 	se = sgx_secs_entry(cpu, (void *)(uintptr_t)pi->secs, &sidx);
 	if (!se || cpu->epcm[idx].valid)
@@ -28,8 +27,12 @@ static int eaug_locked(struct sgx_cpu *cpu, const struct sgx_pageinfo *pi, void 
 	memset(epc_page, 0, SGX_PAGE_SIZE);
 	sgx_epcm_lock_signals(cpu, &old);
 	cpu->epcm[idx] = (struct sgx_epcm_entry){
-		.valid = true, .type = SGX_PT_REG, .rwx = SGX_SECINFO_R | SGX_SECINFO_W,
-		.pending = true, .linaddr = pi->addr, .secs = sidx,
+	    .valid = true,
+	    .type = SGX_PT_REG,
+	    .rwx = SGX_SECINFO_R | SGX_SECINFO_W,
+	    .pending = true,
+	    .linaddr = pi->addr,
+	    .secs = sidx,
 	};
 	se->encl->nr_children++;
 	sgx_epcm_unlock_signals(cpu, &old);

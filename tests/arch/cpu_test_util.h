@@ -76,7 +76,7 @@ static inline void t_map(struct t_cpu *t, uint64_t lin, void *page, int prot)
 			return;
 		}
 	assert_true(t->nr_maps < T_MAX_MAPS);
-	t->maps[t->nr_maps++] = (struct t_map){ lin, page, prot };
+	t->maps[t->nr_maps++] = (struct t_map){lin, page, prot};
 }
 
 static inline void t_root_secret(uint8_t secret[32], uint8_t seed)
@@ -88,7 +88,7 @@ static inline void t_root_secret(uint8_t secret[32], uint8_t seed)
 static inline struct t_cpu *t_cpu_new_secret(uint8_t seed)
 {
 	struct t_cpu *t = calloc(1, sizeof(*t));
-	struct softsgx_err err = { 0 };
+	struct softsgx_err err = {0};
 	uint8_t secret[32];
 
 	assert_non_null(t);
@@ -137,8 +137,8 @@ static inline void t_secs(struct sgx_secs *s)
 static inline int t_ecreate(struct t_cpu *t, const struct sgx_secs *params, void **epc_secs)
 {
 	static struct sgx_secs src __attribute__((aligned(4096)));
-	struct sgx_secinfo si = { 0 };
-	struct sgx_pageinfo pi = { 0 };
+	struct sgx_secinfo si = {0};
+	struct sgx_pageinfo pi = {0};
 
 	src = *params;
 	pi.contents = (uintptr_t)&src;
@@ -152,8 +152,8 @@ static inline int t_eadd_at(struct t_cpu *t, void *epc_secs, uint64_t lin, uint6
 			    const void *data, void **epc_page)
 {
 	static uint8_t src[4096] __attribute__((aligned(4096)));
-	struct sgx_secinfo si = { .flags = flags };
-	struct sgx_pageinfo pi = { 0 };
+	struct sgx_secinfo si = {.flags = flags};
+	struct sgx_pageinfo pi = {0};
 	int ret, prot = 0;
 
 	if (data)
@@ -180,9 +180,9 @@ static inline int t_eadd_at(struct t_cpu *t, void *epc_secs, uint64_t lin, uint6
 	return ret;
 }
 
-#define T_REG_RW  (SGX_SECINFO_TYPE(SGX_PT_REG) | SGX_SECINFO_R | SGX_SECINFO_W)
-#define T_REG_RX  (SGX_SECINFO_TYPE(SGX_PT_REG) | SGX_SECINFO_R | SGX_SECINFO_X)
-#define T_TCS	  SGX_SECINFO_TYPE(SGX_PT_TCS)
+#define T_REG_RW (SGX_SECINFO_TYPE(SGX_PT_REG) | SGX_SECINFO_R | SGX_SECINFO_W)
+#define T_REG_RX (SGX_SECINFO_TYPE(SGX_PT_REG) | SGX_SECINFO_R | SGX_SECINFO_X)
+#define T_TCS	 SGX_SECINFO_TYPE(SGX_PT_TCS)
 
 /* Layout of the standard test enclave: TCS at page 0, SSA frames at pages 1-2, code page 3. */
 #define T_TCS_OFF  0x0000ull

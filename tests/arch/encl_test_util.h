@@ -27,13 +27,13 @@
 struct t_encl;
 
 struct t_encl_opts {
-	uint64_t base; /* 0: T_BASE */
+	uint64_t base;	     /* 0: T_BASE */
 	uint64_t attributes; /* 0: MODE64BIT */
-	uint64_t xfrm; /* 0: x87|SSE */
+	uint64_t xfrm;	     /* 0: x87|SSE */
 	uint32_t miscselect;
 	uint8_t code_seed; /* changes MRENCLAVE */
 	uint16_t isv_prod_id, isv_svn;
-	uint32_t nssa; /* 0: 2 */
+	uint32_t nssa;			      /* 0: 2 */
 	const struct sgx_signing_key *signer; /* NULL: the vector key */
 	uint8_t isv_family_id[16], isv_ext_prod_id[16];
 	/* Launch control: called after signing, before EINIT (may program the LE hash). */
@@ -54,7 +54,7 @@ static struct sgx_signing_key *t_vector_key;
 
 static inline const struct sgx_signing_key *t_vector_signer(void)
 {
-	struct softsgx_err err = { 0 };
+	struct softsgx_err err = {0};
 	char path[4096];
 
 	if (!t_vector_key) {
@@ -94,7 +94,7 @@ static inline int t_encl_build(struct t_cpu *t, const struct t_encl_opts *o, str
 {
 	static struct sgx_sigstruct sig __attribute__((aligned(4096)));
 	static uint8_t code[4096];
-	struct softsgx_err err = { 0 };
+	struct softsgx_err err = {0};
 	struct sgx_measure m;
 	struct sgx_secs s;
 	struct sgx_tcs tcs;
@@ -155,7 +155,8 @@ static inline void t_encl_init(struct t_cpu *t, const struct t_encl_opts *o, str
 	int ret = t_encl_build(t, o, e);
 
 	if (ret)
-		fail_msg("EINIT of the test enclave failed: %d (%s)", ret, sgx_return_code_name(ret));
+		fail_msg("EINIT of the test enclave failed: %d (%s)", ret,
+			 sgx_return_code_name(ret));
 }
 
 static inline void *t_encl_page(const struct t_encl *e, uint64_t off)

@@ -38,7 +38,7 @@ static void read_vector(const char *name, uint8_t **buf, size_t *len)
 
 static int setup(void **state)
 {
-	struct softsgx_err err = { 0 };
+	struct softsgx_err err = {0};
 	char path[4096];
 	uint8_t *mod;
 	size_t len;
@@ -109,7 +109,7 @@ static uint64_t sgx_secs_page_attributes(const void *epc_secs)
 
 static void sign(struct sgx_sigstruct *s)
 {
-	struct softsgx_err err = { 0 };
+	struct softsgx_err err = {0};
 
 	if (sgx_sigstruct_sign(s, key, &err))
 		fail_msg("signing failed: %s", err.msg);
@@ -137,7 +137,7 @@ struct einit_case {
 	const char *name;
 	void (*secs)(struct sgx_secs *s);
 	void (*before)(struct sgx_sigstruct *s); /* changes that get signed */
-	void (*after)(struct sgx_sigstruct *s); /* changes after signing */
+	void (*after)(struct sgx_sigstruct *s);	 /* changes after signing */
 	enum lehash le;
 	unsigned int events;
 	int expect;
@@ -262,63 +262,59 @@ static void a_modulus(struct sgx_sigstruct *s)
 }
 
 static const struct einit_case cases[] = {
-	{ "a valid enclave", NULL, NULL, NULL, LE_MRSIGNER, 0, SGX_SUCCESS },
-	{ "VENDOR 0x8086", NULL, b_vendor_intel, NULL, LE_MRSIGNER, 0, SGX_SUCCESS },
-	{ "HEADER byte 0 wrong", NULL, NULL, a_header, LE_MRSIGNER, 0, SGX_INVALID_SIG_STRUCT },
-	{ "HEADER2 byte 15 wrong", NULL, NULL, a_header2, LE_MRSIGNER, 0, SGX_INVALID_SIG_STRUCT },
-	{ "EXPONENT 65537", NULL, NULL, a_exponent, LE_MRSIGNER, 0, SGX_INVALID_SIG_STRUCT },
-	{ "reserved byte 1028 set", NULL, NULL, a_reserved, LE_MRSIGNER, 0,
-	  SGX_INVALID_SIG_STRUCT },
-	{ "an unmasked event", NULL, NULL, NULL, LE_MRSIGNER, 1, SGX_UNMASKED_EVENT },
-	{ "SIGNATURE byte flipped", NULL, NULL, a_signature, LE_MRSIGNER, 0,
-	  SGX_INVALID_SIGNATURE },
-	{ "signed body changed after signing", NULL, NULL, a_body, LE_MRSIGNER, 0,
-	  SGX_INVALID_SIGNATURE },
-	{ "MODULUS of another key", NULL, NULL, a_modulus, LE_MRSIGNER, 0, SGX_INVALID_SIGNATURE },
-	{ "Q1 wrong", NULL, NULL, a_q1, LE_MRSIGNER, 0, SGX_INVALID_SIGNATURE },
-	{ "Q2 wrong", NULL, NULL, a_q2, LE_MRSIGNER, 0, SGX_INVALID_SIGNATURE },
-	{ "ISVFAMILYID without KSS", NULL, b_family, NULL, LE_MRSIGNER, 0,
-	  SGX_INVALID_SIG_STRUCT },
-	{ "ISVFAMILYID with KSS", s_kss, b_family_kss, NULL, LE_MRSIGNER, 0, SGX_SUCCESS },
-	{ "KSS signed but not in SECS, under the mask", NULL, b_kss, NULL, LE_MRSIGNER, 0,
-	  SGX_INVALID_ATTRIBUTE },
-	{ "ENCLAVEHASH not the measurement", NULL, b_wrong_hash, NULL, LE_MRSIGNER, 0,
-	  SGX_INVALID_MEASUREMENT },
-	{ "EINITTOKENKEY signed by the launch key", s_einittokenkey, b_einittokenkey, NULL,
-	  LE_MRSIGNER, 0, SGX_SUCCESS },
-	{ "EINITTOKENKEY signed by another key", s_einittokenkey, b_einittokenkey, NULL, LE_OTHER,
-	  0, SGX_INVALID_ATTRIBUTE },
-	{ "DEBUG signed, not in SECS, under the mask", NULL, b_debug_masked, NULL, LE_MRSIGNER, 0,
-	  SGX_INVALID_ATTRIBUTE },
-	{ "DEBUG signed, not in SECS, outside the mask", NULL, b_debug_unmasked, NULL, LE_MRSIGNER,
-	  0, SGX_SUCCESS },
-	{ "DEBUG in SECS, not signed, under the mask", s_debug, b_no_debug, NULL, LE_MRSIGNER, 0,
-	  SGX_INVALID_ATTRIBUTE },
-	{ "XFRM differs under the mask", NULL, b_xfrm_masked, NULL, LE_MRSIGNER, 0,
-	  SGX_INVALID_ATTRIBUTE },
-	{ "XFRM differs outside the mask", NULL, b_xfrm_unmasked, NULL, LE_MRSIGNER, 0,
-	  SGX_SUCCESS },
-	{ "MISCSELECT differs under the mask", NULL, b_misc_masked, NULL, LE_MRSIGNER, 0,
-	  SGX_INVALID_ATTRIBUTE },
-	{ "MISCSELECT differs outside the mask", NULL, b_misc_unmasked, NULL, LE_MRSIGNER, 0,
-	  SGX_SUCCESS },
-	{ "launch key hash is another signer's, no token", NULL, NULL, NULL, LE_OTHER, 0,
-	  SGX_INVALID_EINITTOKEN },
-	/* Order: the earlier check wins when two fail. */
-	{ "bad HEADER and bad SIGNATURE: format first", NULL, NULL, a_header_and_signature,
-	  LE_MRSIGNER, 0, SGX_INVALID_SIG_STRUCT },
-	{ "bad HEADER and an event: format first", NULL, NULL, a_header, LE_MRSIGNER, 1,
-	  SGX_INVALID_SIG_STRUCT },
-	{ "an event and a bad SIGNATURE: event first", NULL, NULL, a_signature, LE_MRSIGNER, 1,
-	  SGX_UNMASKED_EVENT },
-	{ "bad SIGNATURE and wrong hash: signature first", NULL, b_wrong_hash, a_signature,
-	  LE_MRSIGNER, 0, SGX_INVALID_SIGNATURE },
-	{ "family without KSS and wrong hash: family first", NULL, b_family, NULL, LE_MRSIGNER, 0,
-	  SGX_INVALID_SIG_STRUCT },
-	{ "wrong hash and attribute mismatch: measurement first", NULL, b_wrong_hash_and_attr,
-	  NULL, LE_MRSIGNER, 0, SGX_INVALID_MEASUREMENT },
-	{ "attribute mismatch and foreign launch key: attributes first", NULL, b_debug_masked,
-	  NULL, LE_OTHER, 0, SGX_INVALID_ATTRIBUTE },
+    {"a valid enclave", NULL, NULL, NULL, LE_MRSIGNER, 0, SGX_SUCCESS},
+    {"VENDOR 0x8086", NULL, b_vendor_intel, NULL, LE_MRSIGNER, 0, SGX_SUCCESS},
+    {"HEADER byte 0 wrong", NULL, NULL, a_header, LE_MRSIGNER, 0, SGX_INVALID_SIG_STRUCT},
+    {"HEADER2 byte 15 wrong", NULL, NULL, a_header2, LE_MRSIGNER, 0, SGX_INVALID_SIG_STRUCT},
+    {"EXPONENT 65537", NULL, NULL, a_exponent, LE_MRSIGNER, 0, SGX_INVALID_SIG_STRUCT},
+    {"reserved byte 1028 set", NULL, NULL, a_reserved, LE_MRSIGNER, 0, SGX_INVALID_SIG_STRUCT},
+    {"an unmasked event", NULL, NULL, NULL, LE_MRSIGNER, 1, SGX_UNMASKED_EVENT},
+    {"SIGNATURE byte flipped", NULL, NULL, a_signature, LE_MRSIGNER, 0, SGX_INVALID_SIGNATURE},
+    {"signed body changed after signing", NULL, NULL, a_body, LE_MRSIGNER, 0,
+     SGX_INVALID_SIGNATURE},
+    {"MODULUS of another key", NULL, NULL, a_modulus, LE_MRSIGNER, 0, SGX_INVALID_SIGNATURE},
+    {"Q1 wrong", NULL, NULL, a_q1, LE_MRSIGNER, 0, SGX_INVALID_SIGNATURE},
+    {"Q2 wrong", NULL, NULL, a_q2, LE_MRSIGNER, 0, SGX_INVALID_SIGNATURE},
+    {"ISVFAMILYID without KSS", NULL, b_family, NULL, LE_MRSIGNER, 0, SGX_INVALID_SIG_STRUCT},
+    {"ISVFAMILYID with KSS", s_kss, b_family_kss, NULL, LE_MRSIGNER, 0, SGX_SUCCESS},
+    {"KSS signed but not in SECS, under the mask", NULL, b_kss, NULL, LE_MRSIGNER, 0,
+     SGX_INVALID_ATTRIBUTE},
+    {"ENCLAVEHASH not the measurement", NULL, b_wrong_hash, NULL, LE_MRSIGNER, 0,
+     SGX_INVALID_MEASUREMENT},
+    {"EINITTOKENKEY signed by the launch key", s_einittokenkey, b_einittokenkey, NULL, LE_MRSIGNER,
+     0, SGX_SUCCESS},
+    {"EINITTOKENKEY signed by another key", s_einittokenkey, b_einittokenkey, NULL, LE_OTHER, 0,
+     SGX_INVALID_ATTRIBUTE},
+    {"DEBUG signed, not in SECS, under the mask", NULL, b_debug_masked, NULL, LE_MRSIGNER, 0,
+     SGX_INVALID_ATTRIBUTE},
+    {"DEBUG signed, not in SECS, outside the mask", NULL, b_debug_unmasked, NULL, LE_MRSIGNER, 0,
+     SGX_SUCCESS},
+    {"DEBUG in SECS, not signed, under the mask", s_debug, b_no_debug, NULL, LE_MRSIGNER, 0,
+     SGX_INVALID_ATTRIBUTE},
+    {"XFRM differs under the mask", NULL, b_xfrm_masked, NULL, LE_MRSIGNER, 0,
+     SGX_INVALID_ATTRIBUTE},
+    {"XFRM differs outside the mask", NULL, b_xfrm_unmasked, NULL, LE_MRSIGNER, 0, SGX_SUCCESS},
+    {"MISCSELECT differs under the mask", NULL, b_misc_masked, NULL, LE_MRSIGNER, 0,
+     SGX_INVALID_ATTRIBUTE},
+    {"MISCSELECT differs outside the mask", NULL, b_misc_unmasked, NULL, LE_MRSIGNER, 0,
+     SGX_SUCCESS},
+    {"launch key hash is another signer's, no token", NULL, NULL, NULL, LE_OTHER, 0,
+     SGX_INVALID_EINITTOKEN},
+    /* Order: the earlier check wins when two fail. */
+    {"bad HEADER and bad SIGNATURE: format first", NULL, NULL, a_header_and_signature, LE_MRSIGNER,
+     0, SGX_INVALID_SIG_STRUCT},
+    {"bad HEADER and an event: format first", NULL, NULL, a_header, LE_MRSIGNER, 1,
+     SGX_INVALID_SIG_STRUCT},
+    {"an event and a bad SIGNATURE: event first", NULL, NULL, a_signature, LE_MRSIGNER, 1,
+     SGX_UNMASKED_EVENT},
+    {"bad SIGNATURE and wrong hash: signature first", NULL, b_wrong_hash, a_signature, LE_MRSIGNER,
+     0, SGX_INVALID_SIGNATURE},
+    {"family without KSS and wrong hash: family first", NULL, b_family, NULL, LE_MRSIGNER, 0,
+     SGX_INVALID_SIG_STRUCT},
+    {"wrong hash and attribute mismatch: measurement first", NULL, b_wrong_hash_and_attr, NULL,
+     LE_MRSIGNER, 0, SGX_INVALID_MEASUREMENT},
+    {"attribute mismatch and foreign launch key: attributes first", NULL, b_debug_masked, NULL,
+     LE_OTHER, 0, SGX_INVALID_ATTRIBUTE},
 };
 
 static struct sgx_sigstruct sig __attribute__((aligned(4096)));
@@ -382,9 +378,10 @@ static void einit_records_identity_and_ends_the_build(void **state)
 	/* No more EADD, EEXTEND or EINIT. */
 	assert_int_equal(t_eadd_at(t, epc_secs, T_BASE + 0x9000, T_REG_RW, NULL, &page),
 			 SGX_FAULT_GP);
-	assert_int_equal(sgx_encls_eextend(t->cpu, epc_secs,
-					   sgx_epc_page(t->cpu, sgx_epc_index(t->cpu, epc_secs) + 5)),
-			 SGX_FAULT_GP);
+	assert_int_equal(
+	    sgx_encls_eextend(t->cpu, epc_secs,
+			      sgx_epc_page(t->cpu, sgx_epc_index(t->cpu, epc_secs) + 5)),
+	    SGX_FAULT_GP);
 	assert_int_equal(sgx_encls_einit(t->cpu, &sig, epc_secs, NULL), SGX_FAULT_GP);
 	t_cpu_free(t);
 }
@@ -530,9 +527,8 @@ static void replay_sgxs(struct t_cpu *t, const uint8_t *d, size_t len, void **se
 		} else if (!memcmp(d + i, "EEXTEND", 8)) {
 			uint64_t off = le64(d + i + 8) - pages[n - 1].off;
 
-			assert_int_equal(sgx_encls_eextend(t->cpu, *secs,
-							   (uint8_t *)pages[n - 1].epc + off),
-					 0);
+			assert_int_equal(
+			    sgx_encls_eextend(t->cpu, *secs, (uint8_t *)pages[n - 1].epc + off), 0);
 			i += 320;
 		} else {
 			i += 64;
@@ -568,12 +564,12 @@ static void fortanix_test_enclave_reaches_init_with_its_published_mrenclave(void
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(einit_matrix_gives_the_documented_code_for_each_check),
-		cmocka_unit_test(einit_records_identity_and_ends_the_build),
-		cmocka_unit_test(einit_after_an_unmasked_event_succeeds_on_retry),
-		cmocka_unit_test(einit_faults_on_misaligned_sigstruct_or_non_secs),
-		cmocka_unit_test(einit_with_an_invalid_token_mac_is_invalid_einittoken),
-		cmocka_unit_test(fortanix_test_enclave_reaches_init_with_its_published_mrenclave),
+	    cmocka_unit_test(einit_matrix_gives_the_documented_code_for_each_check),
+	    cmocka_unit_test(einit_records_identity_and_ends_the_build),
+	    cmocka_unit_test(einit_after_an_unmasked_event_succeeds_on_retry),
+	    cmocka_unit_test(einit_faults_on_misaligned_sigstruct_or_non_secs),
+	    cmocka_unit_test(einit_with_an_invalid_token_mac_is_invalid_einittoken),
+	    cmocka_unit_test(fortanix_test_enclave_reaches_init_with_its_published_mrenclave),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

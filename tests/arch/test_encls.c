@@ -2,7 +2,6 @@
 /* ECREATE, EADD, EEXTEND and EREMOVE: every check the hardware makes, with its fault or code. */
 #include "cpu_test_util.h"
 
-
 /* ---- ECREATE ---------------------------------------------------------------------------- */
 
 struct secs_case {
@@ -131,34 +130,34 @@ static void m_32bit_too_big(struct sgx_secs *s)
 }
 
 static const struct secs_case secs_cases[] = {
-	{ "a valid SECS", m_none, 0 },
-	{ "SIZE not a power of two", m_size_not_pow2, SGX_FAULT_GP },
-	{ "SIZE of one page", m_size_one_page, SGX_FAULT_GP },
-	{ "SIZE of two pages (the minimum)", m_size_two_pages, 0 },
-	{ "BASEADDR not aligned to SIZE", m_base_unaligned, SGX_FAULT_GP },
-	{ "BASEADDR not canonical", m_base_noncanonical, SGX_FAULT_GP },
-	{ "SSAFRAMESIZE 0", m_ssa_zero, SGX_FAULT_GP },
-	{ "XFRM without SSE", m_xfrm_no_sse, SGX_FAULT_GP },
-	{ "XFRM BNDREGS without BNDCSR", m_xfrm_bndregs_only, SGX_FAULT_GP },
-	{ "XFRM with PKRU, which the platform does not offer", m_xfrm_pkru, SGX_FAULT_GP },
-	{ "ATTRIBUTES.INIT set", m_attr_init, SGX_FAULT_GP },
-	{ "ATTRIBUTES bit 3 (reserved)", m_attr_reserved3, SGX_FAULT_GP },
-	{ "ATTRIBUTES bit 63 (reserved)", m_attr_reserved63, SGX_FAULT_GP },
-	{ "ATTRIBUTES.AEXNOTIFY, not advertised", m_attr_aexnotify, SGX_FAULT_GP },
-	{ "ATTRIBUTES.CET, not advertised", m_attr_cet, SGX_FAULT_GP },
-	{ "DEBUG|PROVISIONKEY|KSS, all supported", m_attr_debug_provision_kss, 0 },
-	{ "MISCSELECT bit 1 (reserved)", m_misc_reserved, SGX_FAULT_GP },
-	{ "MISCSELECT.EXINFO", m_misc_exinfo, 0 },
-	{ "reserved bytes 24..47", m_reserved1, SGX_FAULT_GP },
-	{ "reserved bytes 96..127", m_reserved2, SGX_FAULT_GP },
-	{ "reserved bytes 160..191", m_reserved3, SGX_FAULT_GP },
-	{ "reserved byte 4095", m_reserved4, SGX_FAULT_GP },
-	{ "CONFIGID without KSS", m_configid_without_kss, SGX_FAULT_GP },
-	{ "CONFIGSVN without KSS", m_configsvn_without_kss, SGX_FAULT_GP },
-	{ "CONFIGID and CONFIGSVN with KSS", m_configid_with_kss, 0 },
-	{ "32-bit enclave above 4 GiB", m_32bit_above_4g, SGX_FAULT_GP },
-	{ "32-bit enclave below 4 GiB", m_32bit_low, 0 },
-	{ "32-bit enclave larger than 2^31", m_32bit_too_big, SGX_FAULT_GP },
+    {"a valid SECS", m_none, 0},
+    {"SIZE not a power of two", m_size_not_pow2, SGX_FAULT_GP},
+    {"SIZE of one page", m_size_one_page, SGX_FAULT_GP},
+    {"SIZE of two pages (the minimum)", m_size_two_pages, 0},
+    {"BASEADDR not aligned to SIZE", m_base_unaligned, SGX_FAULT_GP},
+    {"BASEADDR not canonical", m_base_noncanonical, SGX_FAULT_GP},
+    {"SSAFRAMESIZE 0", m_ssa_zero, SGX_FAULT_GP},
+    {"XFRM without SSE", m_xfrm_no_sse, SGX_FAULT_GP},
+    {"XFRM BNDREGS without BNDCSR", m_xfrm_bndregs_only, SGX_FAULT_GP},
+    {"XFRM with PKRU, which the platform does not offer", m_xfrm_pkru, SGX_FAULT_GP},
+    {"ATTRIBUTES.INIT set", m_attr_init, SGX_FAULT_GP},
+    {"ATTRIBUTES bit 3 (reserved)", m_attr_reserved3, SGX_FAULT_GP},
+    {"ATTRIBUTES bit 63 (reserved)", m_attr_reserved63, SGX_FAULT_GP},
+    {"ATTRIBUTES.AEXNOTIFY, not advertised", m_attr_aexnotify, SGX_FAULT_GP},
+    {"ATTRIBUTES.CET, not advertised", m_attr_cet, SGX_FAULT_GP},
+    {"DEBUG|PROVISIONKEY|KSS, all supported", m_attr_debug_provision_kss, 0},
+    {"MISCSELECT bit 1 (reserved)", m_misc_reserved, SGX_FAULT_GP},
+    {"MISCSELECT.EXINFO", m_misc_exinfo, 0},
+    {"reserved bytes 24..47", m_reserved1, SGX_FAULT_GP},
+    {"reserved bytes 96..127", m_reserved2, SGX_FAULT_GP},
+    {"reserved bytes 160..191", m_reserved3, SGX_FAULT_GP},
+    {"reserved byte 4095", m_reserved4, SGX_FAULT_GP},
+    {"CONFIGID without KSS", m_configid_without_kss, SGX_FAULT_GP},
+    {"CONFIGSVN without KSS", m_configsvn_without_kss, SGX_FAULT_GP},
+    {"CONFIGID and CONFIGSVN with KSS", m_configid_with_kss, 0},
+    {"32-bit enclave above 4 GiB", m_32bit_above_4g, SGX_FAULT_GP},
+    {"32-bit enclave below 4 GiB", m_32bit_low, 0},
+    {"32-bit enclave larger than 2^31", m_32bit_too_big, SGX_FAULT_GP},
 };
 
 static void ecreate_checks_every_secs_field(void **state)
@@ -213,8 +212,8 @@ static void ecreate_refuses_ssa_frame_smaller_than_xsave_misc_gpr(void **state)
 static void ecreate_faults_on_bad_pointers_and_busy_page(void **state)
 {
 	static struct sgx_secs src __attribute__((aligned(4096)));
-	struct sgx_secinfo si = { 0 };
-	struct sgx_pageinfo pi = { 0 };
+	struct sgx_secinfo si = {0};
+	struct sgx_pageinfo pi = {0};
 	struct t_cpu *t = t_cpu_new();
 	uint8_t *epc = t_page(t);
 	static uint8_t outside[8192] __attribute__((aligned(4096)));
@@ -250,22 +249,22 @@ struct eadd_case {
 };
 
 static const struct eadd_case eadd_cases[] = {
-	{ "REG RW page", 0x5000, T_REG_RW, -1, 0 },
-	{ "REG RX page", 0x5000, T_REG_RX, -1, 0 },
-	{ "REG page with no permissions", 0x5000, SGX_SECINFO_TYPE(SGX_PT_REG), -1, 0 },
-	{ "last page of the enclave", T_SIZE - 0x1000, T_REG_RW, -1, 0 },
-	{ "just past the end", T_SIZE, T_REG_RW, -1, SGX_FAULT_GP },
-	{ "below BASEADDR", (uint64_t)-0x1000, T_REG_RW, -1, SGX_FAULT_GP },
-	{ "linear address not page-aligned", 0x5008, T_REG_RW, -1, SGX_FAULT_GP },
-	{ "W without R", 0x5000, SGX_SECINFO_TYPE(SGX_PT_REG) | SGX_SECINFO_W, -1, SGX_FAULT_GP },
-	{ "page type SECS", 0x5000, SGX_SECINFO_TYPE(SGX_PT_SECS), -1, SGX_FAULT_GP },
-	{ "page type VA", 0x5000, SGX_SECINFO_TYPE(SGX_PT_VA), -1, SGX_FAULT_GP },
-	{ "page type TRIM", 0x5000, SGX_SECINFO_TYPE(SGX_PT_TRIM), -1, SGX_FAULT_GP },
-	{ "PENDING flag", 0x5000, T_REG_RW | SGX_SECINFO_PENDING, -1, SGX_FAULT_GP },
-	{ "MODIFIED flag", 0x5000, T_REG_RW | SGX_SECINFO_MODIFIED, -1, SGX_FAULT_GP },
-	{ "PR flag", 0x5000, T_REG_RW | SGX_SECINFO_PR, -1, SGX_FAULT_GP },
-	{ "flag bit 16", 0x5000, T_REG_RW | (1ull << 16), -1, SGX_FAULT_GP },
-	{ "SECINFO reserved byte", 0x5000, T_REG_RW, 40, SGX_FAULT_GP },
+    {"REG RW page", 0x5000, T_REG_RW, -1, 0},
+    {"REG RX page", 0x5000, T_REG_RX, -1, 0},
+    {"REG page with no permissions", 0x5000, SGX_SECINFO_TYPE(SGX_PT_REG), -1, 0},
+    {"last page of the enclave", T_SIZE - 0x1000, T_REG_RW, -1, 0},
+    {"just past the end", T_SIZE, T_REG_RW, -1, SGX_FAULT_GP},
+    {"below BASEADDR", (uint64_t)-0x1000, T_REG_RW, -1, SGX_FAULT_GP},
+    {"linear address not page-aligned", 0x5008, T_REG_RW, -1, SGX_FAULT_GP},
+    {"W without R", 0x5000, SGX_SECINFO_TYPE(SGX_PT_REG) | SGX_SECINFO_W, -1, SGX_FAULT_GP},
+    {"page type SECS", 0x5000, SGX_SECINFO_TYPE(SGX_PT_SECS), -1, SGX_FAULT_GP},
+    {"page type VA", 0x5000, SGX_SECINFO_TYPE(SGX_PT_VA), -1, SGX_FAULT_GP},
+    {"page type TRIM", 0x5000, SGX_SECINFO_TYPE(SGX_PT_TRIM), -1, SGX_FAULT_GP},
+    {"PENDING flag", 0x5000, T_REG_RW | SGX_SECINFO_PENDING, -1, SGX_FAULT_GP},
+    {"MODIFIED flag", 0x5000, T_REG_RW | SGX_SECINFO_MODIFIED, -1, SGX_FAULT_GP},
+    {"PR flag", 0x5000, T_REG_RW | SGX_SECINFO_PR, -1, SGX_FAULT_GP},
+    {"flag bit 16", 0x5000, T_REG_RW | (1ull << 16), -1, SGX_FAULT_GP},
+    {"SECINFO reserved byte", 0x5000, T_REG_RW, 40, SGX_FAULT_GP},
 };
 
 static void eadd_checks_secinfo_and_linear_address(void **state)
@@ -275,8 +274,8 @@ static void eadd_checks_secinfo_and_linear_address(void **state)
 		const struct eadd_case *c = &eadd_cases[i];
 		static uint8_t src[4096] __attribute__((aligned(4096)));
 		struct t_cpu *t = t_cpu_new();
-		struct sgx_secinfo si = { .flags = c->flags };
-		struct sgx_pageinfo pi = { 0 };
+		struct sgx_secinfo si = {.flags = c->flags};
+		struct sgx_pageinfo pi = {0};
 		struct sgx_epcm_view v;
 		struct sgx_secs s;
 		void *secs, *page;
@@ -365,18 +364,18 @@ static void tm_ofsbase_unaligned(struct sgx_tcs *t)
 }
 
 static const struct tcs_case tcs_cases[] = {
-	{ "a valid TCS", tm_none, 0 },
-	{ "TCS with DBGOPTIN", tm_dbgoptin, 0 },
-	{ "TCS reserved byte", tm_reserved, SGX_FAULT_GP },
-	{ "TCS.FLAGS bit 1", tm_flags, SGX_FAULT_GP },
-	{ "CSSA not 0", tm_cssa, SGX_FAULT_GP },
-	{ "OSSA outside the enclave", tm_ossa_outside, SGX_FAULT_GP },
-	{ "OSSA not page-aligned", tm_ossa_unaligned, SGX_FAULT_GP },
-	{ "SSA frames past the end", tm_nssa_past_end, SGX_FAULT_GP },
-	{ "NSSA 0", tm_nssa_zero, SGX_FAULT_GP },
-	{ "NSSA 2^32-1 (overflow)", tm_nssa_huge, SGX_FAULT_GP },
-	{ "OENTRY outside the enclave", tm_oentry_outside, SGX_FAULT_GP },
-	{ "OFSBASE not page-aligned", tm_ofsbase_unaligned, SGX_FAULT_GP },
+    {"a valid TCS", tm_none, 0},
+    {"TCS with DBGOPTIN", tm_dbgoptin, 0},
+    {"TCS reserved byte", tm_reserved, SGX_FAULT_GP},
+    {"TCS.FLAGS bit 1", tm_flags, SGX_FAULT_GP},
+    {"CSSA not 0", tm_cssa, SGX_FAULT_GP},
+    {"OSSA outside the enclave", tm_ossa_outside, SGX_FAULT_GP},
+    {"OSSA not page-aligned", tm_ossa_unaligned, SGX_FAULT_GP},
+    {"SSA frames past the end", tm_nssa_past_end, SGX_FAULT_GP},
+    {"NSSA 0", tm_nssa_zero, SGX_FAULT_GP},
+    {"NSSA 2^32-1 (overflow)", tm_nssa_huge, SGX_FAULT_GP},
+    {"OENTRY outside the enclave", tm_oentry_outside, SGX_FAULT_GP},
+    {"OFSBASE not page-aligned", tm_ofsbase_unaligned, SGX_FAULT_GP},
 };
 
 static void eadd_checks_tcs_fields(void **state)
@@ -411,8 +410,8 @@ static void eadd_checks_tcs_fields(void **state)
 static void eadd_faults_on_busy_page_bad_secs_and_pointers(void **state)
 {
 	static uint8_t src[4096] __attribute__((aligned(4096)));
-	struct sgx_secinfo si = { .flags = T_REG_RW };
-	struct sgx_pageinfo pi = { 0 };
+	struct sgx_secinfo si = {.flags = T_REG_RW};
+	struct sgx_pageinfo pi = {0};
 	struct t_cpu *t = t_cpu_new();
 	struct sgx_secs s;
 	void *secs, *page, *other;
@@ -491,7 +490,7 @@ static void eremove_secs_with_children_is_child_present(void **state)
 	assert_int_equal(sgx_encls_eremove(t->cpu, secs), SGX_CHILD_PRESENT);
 	assert_int_equal(sgx_encls_eremove(t->cpu, p2), 0);
 	assert_int_equal(sgx_encls_eremove(t->cpu, secs), 0);
-	for (void **p = (void *[]){ secs, p1, p2, NULL }; *p; p++) {
+	for (void **p = (void *[]){secs, p1, p2, NULL}; *p; p++) {
 		sgx_epcm_read(t->cpu, sgx_epc_index(t->cpu, *p), &v);
 		assert_false(v.valid);
 		assert_true(sgx_epc_page(t->cpu, sgx_epc_index(t->cpu, *p)) == *p);
@@ -544,16 +543,16 @@ static void epc_index_maps_pointers_and_rejects_outside(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(ecreate_checks_every_secs_field),
-		cmocka_unit_test(ecreate_refuses_ssa_frame_smaller_than_xsave_misc_gpr),
-		cmocka_unit_test(ecreate_faults_on_bad_pointers_and_busy_page),
-		cmocka_unit_test(eadd_checks_secinfo_and_linear_address),
-		cmocka_unit_test(eadd_checks_tcs_fields),
-		cmocka_unit_test(eadd_faults_on_busy_page_bad_secs_and_pointers),
-		cmocka_unit_test(eextend_faults_on_bad_chunk_page_or_secs),
-		cmocka_unit_test(eremove_secs_with_children_is_child_present),
-		cmocka_unit_test(removed_epc_page_can_be_reused_by_another_enclave),
-		cmocka_unit_test(epc_index_maps_pointers_and_rejects_outside),
+	    cmocka_unit_test(ecreate_checks_every_secs_field),
+	    cmocka_unit_test(ecreate_refuses_ssa_frame_smaller_than_xsave_misc_gpr),
+	    cmocka_unit_test(ecreate_faults_on_bad_pointers_and_busy_page),
+	    cmocka_unit_test(eadd_checks_secinfo_and_linear_address),
+	    cmocka_unit_test(eadd_checks_tcs_fields),
+	    cmocka_unit_test(eadd_faults_on_busy_page_bad_secs_and_pointers),
+	    cmocka_unit_test(eextend_faults_on_bad_chunk_page_or_secs),
+	    cmocka_unit_test(eremove_secs_with_children_is_child_present),
+	    cmocka_unit_test(removed_epc_page_can_be_reused_by_another_enclave),
+	    cmocka_unit_test(epc_index_maps_pointers_and_rejects_outside),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,7 +20,7 @@ static struct sgx_ssa_gpr *ssa_gpr(const struct t_encl *e, uint32_t frame)
 static void eenter_loads_the_entry_state_and_eexit_returns(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct sgx_lp lp = { 0 };
+	struct sgx_lp lp = {0};
 	struct sgx_exception f;
 	struct sgx_regs r;
 	struct t_encl e;
@@ -65,7 +65,7 @@ static void eenter_loads_the_entry_state_and_eexit_returns(void **state)
 static void eenter_on_a_busy_tcs_is_gp(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct sgx_lp lp1 = { 0 }, lp2 = { 0 };
+	struct sgx_lp lp1 = {0}, lp2 = {0};
 	struct sgx_exception f;
 	struct sgx_regs r1, r2;
 	struct t_encl e;
@@ -85,7 +85,7 @@ static void eenter_on_a_busy_tcs_is_gp(void **state)
 
 static void aex(struct t_cpu *t, struct sgx_lp *lp, struct sgx_regs *r, uint8_t vector)
 {
-	struct sgx_exception ex = { .vector = vector };
+	struct sgx_exception ex = {.vector = vector};
 
 	assert_int_equal(sgx_aex(t->cpu, &t->mmu, lp, r, &ex), 0);
 	assert_false(lp->in_enclave);
@@ -94,7 +94,7 @@ static void aex(struct t_cpu *t, struct sgx_lp *lp, struct sgx_regs *r, uint8_t 
 static void eenter_with_cssa_equal_to_nssa_is_gp(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct sgx_lp lp = { 0 };
+	struct sgx_lp lp = {0};
 	struct sgx_exception f;
 	struct sgx_regs r;
 	struct t_encl e;
@@ -120,7 +120,7 @@ static void eenter_with_cssa_equal_to_nssa_is_gp(void **state)
 static void eresume_with_cssa_zero_is_gp(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct sgx_lp lp = { 0 };
+	struct sgx_lp lp = {0};
 	struct sgx_exception f;
 	struct sgx_regs r;
 	struct t_encl e;
@@ -142,15 +142,15 @@ struct bad_entry {
 };
 
 static const struct bad_entry bad_entries[] = {
-	{ "TCS address not page-aligned", SGX_EENTER, E_TCS + 8, SGX_FAULT_GP, 13 },
-	{ "TCS address unmapped", SGX_EENTER, E_HOLE, SGX_FAULT_PF, 14 },
-	{ "RBX names a REG page", SGX_EENTER, E_DATA, SGX_FAULT_GP, 13 },
-	{ "EEXIT outside enclave mode", SGX_EEXIT, E_TCS, SGX_FAULT_GP, 13 },
-	{ "EREPORT outside enclave mode", SGX_EREPORT, E_TCS, SGX_FAULT_GP, 13 },
-	{ "EGETKEY outside enclave mode", SGX_EGETKEY, E_TCS, SGX_FAULT_GP, 13 },
-	{ "EACCEPT outside enclave mode", SGX_EACCEPT, E_TCS, SGX_FAULT_GP, 13 },
-	{ "unknown leaf 9", 9, E_TCS, SGX_FAULT_GP, 13 },
-	{ "unknown leaf 2^32+2 (EAX only counts)", (1ull << 32) | SGX_EENTER, E_TCS, 0, 0 },
+    {"TCS address not page-aligned", SGX_EENTER, E_TCS + 8, SGX_FAULT_GP, 13},
+    {"TCS address unmapped", SGX_EENTER, E_HOLE, SGX_FAULT_PF, 14},
+    {"RBX names a REG page", SGX_EENTER, E_DATA, SGX_FAULT_GP, 13},
+    {"EEXIT outside enclave mode", SGX_EEXIT, E_TCS, SGX_FAULT_GP, 13},
+    {"EREPORT outside enclave mode", SGX_EREPORT, E_TCS, SGX_FAULT_GP, 13},
+    {"EGETKEY outside enclave mode", SGX_EGETKEY, E_TCS, SGX_FAULT_GP, 13},
+    {"EACCEPT outside enclave mode", SGX_EACCEPT, E_TCS, SGX_FAULT_GP, 13},
+    {"unknown leaf 9", 9, E_TCS, SGX_FAULT_GP, 13},
+    {"unknown leaf 2^32+2 (EAX only counts)", (1ull << 32) | SGX_EENTER, E_TCS, 0, 0},
 };
 
 static void eenter_refuses_bad_tcs_and_non_entry_leaves(void **state)
@@ -159,7 +159,7 @@ static void eenter_refuses_bad_tcs_and_non_entry_leaves(void **state)
 	for (size_t i = 0; i < sizeof(bad_entries) / sizeof(bad_entries[0]); i++) {
 		const struct bad_entry *c = &bad_entries[i];
 		struct t_cpu *t = t_cpu_new();
-		struct sgx_lp lp = { 0 };
+		struct sgx_lp lp = {0};
 		struct sgx_exception f;
 		struct sgx_regs r;
 		struct t_encl e;
@@ -183,14 +183,15 @@ static void eenter_refuses_bad_tcs_and_non_entry_leaves(void **state)
 static void eenter_of_an_uninitialised_enclave_is_gp(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct t_encl_opts o = { .code_seed = 1 };
-	struct sgx_lp lp = { 0 };
+	struct t_encl_opts o = {.code_seed = 1};
+	struct sgx_lp lp = {0};
 	struct sgx_exception f;
 	struct sgx_regs r;
 	struct t_encl e;
 
 	(void)state;
-	sgx_cpu_inject_unmasked_events(t->cpu, 1); /* EINIT fails: the enclave stays uninitialised */
+	sgx_cpu_inject_unmasked_events(t->cpu,
+				       1); /* EINIT fails: the enclave stays uninitialised */
 	assert_int_equal(t_encl_build(t, &o, &e), SGX_UNMASKED_EVENT);
 	t_regs_eenter(&r, &e);
 	assert_int_equal(t_enclu(t, &lp, &r, &f), SGX_FAULT_GP);
@@ -200,7 +201,7 @@ static void eenter_of_an_uninitialised_enclave_is_gp(void **state)
 static void eenter_inside_the_enclave_is_gp(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct sgx_lp lp = { 0 };
+	struct sgx_lp lp = {0};
 	struct sgx_exception f;
 	struct sgx_regs r;
 	struct t_encl e;
@@ -234,7 +235,7 @@ static void fill_enclave_regs(struct sgx_regs *r, uint64_t base)
 static void aex_loads_the_synthetic_state(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct sgx_lp lp = { 0 };
+	struct sgx_lp lp = {0};
 	struct sgx_regs r;
 	struct t_encl e;
 
@@ -270,19 +271,19 @@ struct exit_case {
 #define SW(v) (SGX_EXITINFO_VALID | SGX_EXITINFO_TYPE_SW << 8 | (v))
 
 static const struct exit_case exit_cases[] = {
-	{ "#PF with EXINFO", SGX_MISC_EXINFO, { 14, 0x8007, 0x7f0000006123ull }, HW(14), true },
-	{ "#GP with EXINFO", SGX_MISC_EXINFO, { 13, 0, 0 }, HW(13), true },
-	{ "#PF without EXINFO", 0, { 14, 0x7, 0x1234 }, 0, false },
-	{ "#GP without EXINFO", 0, { 13, 0, 0 }, 0, false },
-	{ "#DE", 0, { 0, 0, 0 }, HW(0), false },
-	{ "#DB", 0, { 1, 0, 0 }, HW(1), false },
-	{ "#BP (software)", 0, { 3, 0, 0 }, SW(3), false },
-	{ "#UD", SGX_MISC_EXINFO, { 6, 0, 0 }, HW(6), false },
-	{ "#MF", 0, { 16, 0, 0 }, HW(16), false },
-	{ "#AC", 0, { 17, 0, 0 }, HW(17), false },
-	{ "#XM", 0, { 19, 0, 0 }, HW(19), false },
-	{ "#NM is not reported", 0, { 7, 0, 0 }, 0, false },
-	{ "an interrupt (vector 32)", SGX_MISC_EXINFO, { 32, 0, 0 }, 0, false },
+    {"#PF with EXINFO", SGX_MISC_EXINFO, {14, 0x8007, 0x7f0000006123ull}, HW(14), true},
+    {"#GP with EXINFO", SGX_MISC_EXINFO, {13, 0, 0}, HW(13), true},
+    {"#PF without EXINFO", 0, {14, 0x7, 0x1234}, 0, false},
+    {"#GP without EXINFO", 0, {13, 0, 0}, 0, false},
+    {"#DE", 0, {0, 0, 0}, HW(0), false},
+    {"#DB", 0, {1, 0, 0}, HW(1), false},
+    {"#BP (software)", 0, {3, 0, 0}, SW(3), false},
+    {"#UD", SGX_MISC_EXINFO, {6, 0, 0}, HW(6), false},
+    {"#MF", 0, {16, 0, 0}, HW(16), false},
+    {"#AC", 0, {17, 0, 0}, HW(17), false},
+    {"#XM", 0, {19, 0, 0}, HW(19), false},
+    {"#NM is not reported", 0, {7, 0, 0}, 0, false},
+    {"an interrupt (vector 32)", SGX_MISC_EXINFO, {32, 0, 0}, 0, false},
 };
 
 static void aex_writes_exitinfo_and_exinfo(void **state)
@@ -290,9 +291,9 @@ static void aex_writes_exitinfo_and_exinfo(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(exit_cases) / sizeof(exit_cases[0]); i++) {
 		const struct exit_case *c = &exit_cases[i];
-		struct t_encl_opts o = { .miscselect = c->miscselect };
+		struct t_encl_opts o = {.miscselect = c->miscselect};
 		struct t_cpu *t = t_cpu_new();
-		struct sgx_lp lp = { 0 };
+		struct sgx_lp lp = {0};
 		const struct sgx_exinfo *xi;
 		struct sgx_regs r;
 		struct t_encl e;
@@ -344,11 +345,11 @@ static void aex_then_eresume_restores_gprs_and_the_xsave_image(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
 	uint64_t xfrm = t->platform.xfrm;
-	struct t_encl_opts o = { .xfrm = xfrm };
+	struct t_encl_opts o = {.xfrm = xfrm};
 	uint32_t size = sgx_xsave_size(xfrm);
 	uint8_t *img = malloc(size), *orig = malloc(size), *ssa;
 	struct sgx_regs r, saved, host;
-	struct sgx_lp lp = { 0 };
+	struct sgx_lp lp = {0};
 	struct sgx_exception f;
 	struct t_encl e;
 
@@ -407,7 +408,7 @@ static void eresume_of_a_corrupt_ssa_xsave_header_is_gp(void **state)
 	struct t_cpu *t = t_cpu_new();
 	uint8_t img[576];
 	struct sgx_regs r;
-	struct sgx_lp lp = { 0 };
+	struct sgx_lp lp = {0};
 	struct sgx_exception f;
 	struct t_encl e;
 
@@ -431,7 +432,7 @@ static void eresume_of_a_corrupt_ssa_xsave_header_is_gp(void **state)
 static void eremove_while_a_thread_is_inside_is_enclave_act(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct sgx_lp lp = { 0 };
+	struct sgx_lp lp = {0};
 	struct sgx_regs r;
 	struct t_encl e;
 
@@ -459,15 +460,15 @@ struct access_case {
 };
 
 static const struct access_case access_cases[] = {
-	{ "execute the code page", true, E_CODE + 8, PROT_EXEC, 0, 0 },
-	{ "read the code page", true, E_CODE, PROT_READ, 0, 0 },
-	{ "write the data page", true, E_DATA + 100, PROT_WRITE, 0, 0 },
-	{ "write the read-only page", true, E_RO, PROT_WRITE, SGX_FAULT_PF, 0x8007 },
-	{ "execute the data page", true, E_DATA, PROT_EXEC, SGX_FAULT_PF, 0x8015 },
-	{ "read the TCS", true, E_TCS, PROT_READ, SGX_FAULT_PF, 0x8005 },
-	{ "read a hole in ELRANGE", true, E_HOLE, PROT_READ, SGX_FAULT_PF, 0x4 },
-	{ "read untrusted memory", true, ~0ull, PROT_READ, 0, 0 },
-	{ "host reads enclave data", false, E_DATA, PROT_READ, SGX_ACCESS_ABORT_PAGE, 0 },
+    {"execute the code page", true, E_CODE + 8, PROT_EXEC, 0, 0},
+    {"read the code page", true, E_CODE, PROT_READ, 0, 0},
+    {"write the data page", true, E_DATA + 100, PROT_WRITE, 0, 0},
+    {"write the read-only page", true, E_RO, PROT_WRITE, SGX_FAULT_PF, 0x8007},
+    {"execute the data page", true, E_DATA, PROT_EXEC, SGX_FAULT_PF, 0x8015},
+    {"read the TCS", true, E_TCS, PROT_READ, SGX_FAULT_PF, 0x8005},
+    {"read a hole in ELRANGE", true, E_HOLE, PROT_READ, SGX_FAULT_PF, 0x4},
+    {"read untrusted memory", true, ~0ull, PROT_READ, 0, 0},
+    {"host reads enclave data", false, E_DATA, PROT_READ, SGX_ACCESS_ABORT_PAGE, 0},
 };
 
 static uint8_t untrusted[4096] __attribute__((aligned(4096)));
@@ -478,7 +479,7 @@ static void epcm_access_gives_the_hardware_verdict(void **state)
 	for (size_t i = 0; i < sizeof(access_cases) / sizeof(access_cases[0]); i++) {
 		const struct access_case *c = &access_cases[i];
 		struct t_cpu *t = t_cpu_new();
-		struct sgx_lp lp = { 0 };
+		struct sgx_lp lp = {0};
 		struct sgx_regs r;
 		struct t_encl e;
 		uint32_t code = 0xFFFF;
@@ -515,7 +516,7 @@ static void *race_thread(void *arg)
 	struct race *rc = arg;
 
 	for (int i = 0; i < 20000; i++) {
-		struct sgx_lp lp = { 0 };
+		struct sgx_lp lp = {0};
 		struct sgx_exception f;
 		struct sgx_regs r;
 		int now, ret;
@@ -546,7 +547,7 @@ static void *race_thread(void *arg)
 static void a_tcs_admits_one_thread_at_a_time_under_contention(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct race rc = { .t = t };
+	struct race rc = {.t = t};
 	pthread_t th[4];
 	struct t_encl e;
 
@@ -570,20 +571,20 @@ static void a_tcs_admits_one_thread_at_a_time_under_contention(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(eenter_loads_the_entry_state_and_eexit_returns),
-		cmocka_unit_test(eenter_on_a_busy_tcs_is_gp),
-		cmocka_unit_test(eenter_with_cssa_equal_to_nssa_is_gp),
-		cmocka_unit_test(eresume_with_cssa_zero_is_gp),
-		cmocka_unit_test(eenter_refuses_bad_tcs_and_non_entry_leaves),
-		cmocka_unit_test(eenter_of_an_uninitialised_enclave_is_gp),
-		cmocka_unit_test(eenter_inside_the_enclave_is_gp),
-		cmocka_unit_test(aex_loads_the_synthetic_state),
-		cmocka_unit_test(aex_writes_exitinfo_and_exinfo),
-		cmocka_unit_test(aex_then_eresume_restores_gprs_and_the_xsave_image),
-		cmocka_unit_test(eresume_of_a_corrupt_ssa_xsave_header_is_gp),
-		cmocka_unit_test(eremove_while_a_thread_is_inside_is_enclave_act),
-		cmocka_unit_test(epcm_access_gives_the_hardware_verdict),
-		cmocka_unit_test(a_tcs_admits_one_thread_at_a_time_under_contention),
+	    cmocka_unit_test(eenter_loads_the_entry_state_and_eexit_returns),
+	    cmocka_unit_test(eenter_on_a_busy_tcs_is_gp),
+	    cmocka_unit_test(eenter_with_cssa_equal_to_nssa_is_gp),
+	    cmocka_unit_test(eresume_with_cssa_zero_is_gp),
+	    cmocka_unit_test(eenter_refuses_bad_tcs_and_non_entry_leaves),
+	    cmocka_unit_test(eenter_of_an_uninitialised_enclave_is_gp),
+	    cmocka_unit_test(eenter_inside_the_enclave_is_gp),
+	    cmocka_unit_test(aex_loads_the_synthetic_state),
+	    cmocka_unit_test(aex_writes_exitinfo_and_exinfo),
+	    cmocka_unit_test(aex_then_eresume_restores_gprs_and_the_xsave_image),
+	    cmocka_unit_test(eresume_of_a_corrupt_ssa_xsave_header_is_gp),
+	    cmocka_unit_test(eremove_while_a_thread_is_inside_is_enclave_act),
+	    cmocka_unit_test(epcm_access_gives_the_hardware_verdict),
+	    cmocka_unit_test(a_tcs_admits_one_thread_at_a_time_under_contention),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, t_encl_teardown);

@@ -14,11 +14,11 @@
 #include "../../src/arch/arch_internal.h"
 
 /* Operand places inside the test enclave's data pages. */
-#define TI_OFF	 (E_DATA + 0)
-#define RD_OFF	 (E_DATA + 512)
-#define REP_OFF	 (E_DATA + 1024)
-#define KR_OFF	 (E_DATA2 + 0)
-#define KEY_OFF	 (E_DATA2 + 512)
+#define TI_OFF	(E_DATA + 0)
+#define RD_OFF	(E_DATA + 512)
+#define REP_OFF (E_DATA + 1024)
+#define KR_OFF	(E_DATA2 + 0)
+#define KEY_OFF (E_DATA2 + 512)
 
 static void *at(const struct t_encl *e, uint64_t off)
 {
@@ -30,8 +30,8 @@ static void openssl_cmac(const uint8_t key[16], const void *msg, size_t len, uin
 	EVP_MAC *mac = EVP_MAC_fetch(NULL, "CMAC", NULL);
 	EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(mac);
 	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, "AES-128-CBC", 0),
-		OSSL_PARAM_construct_end(),
+	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, "AES-128-CBC", 0),
+	    OSSL_PARAM_construct_end(),
 	};
 	size_t n = 0;
 
@@ -46,7 +46,7 @@ static void openssl_cmac(const uint8_t key[16], const void *msg, size_t len, uin
 
 static void cmac_matches_openssl_for_every_length_class(void **state)
 {
-	static const size_t lens[] = { 0, 1, 15, 16, 17, 31, 32, 64, 100, 192, 384, 416 };
+	static const size_t lens[] = {0, 1, 15, 16, 17, 31, 32, 64, 100, 192, 384, 416};
 	uint8_t key[16], msg[416], a[16], b[16];
 
 	(void)state;
@@ -67,7 +67,7 @@ static void cmac_matches_openssl_for_every_length_class(void **state)
 static int ereport(struct t_cpu *t, const struct t_encl *e, const struct sgx_targetinfo *ti,
 		   const uint8_t data[64], struct sgx_report *out)
 {
-	struct sgx_lp lp = { 0 };
+	struct sgx_lp lp = {0};
 	struct sgx_exception f;
 	struct sgx_regs r;
 	int ret;
@@ -89,7 +89,7 @@ static int ereport(struct t_cpu *t, const struct t_encl *e, const struct sgx_tar
 static int egetkey(struct t_cpu *t, const struct t_encl *e, const struct sgx_keyrequest *req,
 		   uint8_t key[16], uint64_t *rflags)
 {
-	struct sgx_lp lp = { 0 };
+	struct sgx_lp lp = {0};
 	struct sgx_exception f;
 	struct sgx_regs r;
 	int ret;
@@ -120,8 +120,8 @@ static void targetinfo_of(const struct sgx_report *rep, struct sgx_targetinfo *t
 
 static void self_report(struct t_cpu *t, const struct t_encl *e, struct sgx_report *rep)
 {
-	struct sgx_targetinfo ti = { 0 };
-	uint8_t data[64] = { 0 };
+	struct sgx_targetinfo ti = {0};
+	uint8_t data[64] = {0};
 
 	assert_int_equal(ereport(t, e, &ti, data, rep), 0);
 }
@@ -129,7 +129,7 @@ static void self_report(struct t_cpu *t, const struct t_encl *e, struct sgx_repo
 static void report_key(struct t_cpu *t, const struct t_encl *e, const uint8_t key_id[32],
 		       uint8_t key[16])
 {
-	struct sgx_keyrequest req = { .key_name = SGX_KEYNAME_REPORT };
+	struct sgx_keyrequest req = {.key_name = SGX_KEYNAME_REPORT};
 
 	memcpy(req.key_id, key_id, 32);
 	assert_int_equal(egetkey(t, e, &req, key, NULL), 0);
@@ -138,10 +138,10 @@ static void report_key(struct t_cpu *t, const struct t_encl *e, const uint8_t ke
 static void ereport_mac_verifies_with_the_targets_report_key_only(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct t_encl_opts oa = { .code_seed = 1, .base = T_BASE };
-	struct t_encl_opts ob = { .code_seed = 2, .base = T_BASE + 0x100000, .isv_prod_id = 5,
-				  .isv_svn = 3 };
-	struct t_encl_opts oc = { .code_seed = 3, .base = T_BASE + 0x200000 };
+	struct t_encl_opts oa = {.code_seed = 1, .base = T_BASE};
+	struct t_encl_opts ob = {
+	    .code_seed = 2, .base = T_BASE + 0x100000, .isv_prod_id = 5, .isv_svn = 3};
+	struct t_encl_opts oc = {.code_seed = 3, .base = T_BASE + 0x200000};
 	struct sgx_report rep_a, rep;
 	struct sgx_targetinfo ti;
 	struct t_encl a, b, c;
@@ -185,18 +185,18 @@ static void ereport_mac_verifies_with_the_targets_report_key_only(void **state)
 static void ereport_with_misaligned_operands_is_gp(void **state)
 {
 	static const uint64_t bad[][3] = {
-		{ TI_OFF + 64, RD_OFF, REP_OFF },
-		{ TI_OFF, RD_OFF + 64, REP_OFF },
-		{ TI_OFF, RD_OFF, REP_OFF + 16 },
+	    {TI_OFF + 64, RD_OFF, REP_OFF},
+	    {TI_OFF, RD_OFF + 64, REP_OFF},
+	    {TI_OFF, RD_OFF, REP_OFF + 16},
 	};
 	struct t_cpu *t = t_cpu_new();
 	struct t_encl e;
-	struct t_encl_opts o = { 0 };
+	struct t_encl_opts o = {0};
 
 	(void)state;
 	t_encl_init(t, &o, &e);
 	for (size_t i = 0; i < 3; i++) {
-		struct sgx_lp lp = { 0 };
+		struct sgx_lp lp = {0};
 		struct sgx_exception f;
 		struct sgx_regs r;
 
@@ -209,7 +209,7 @@ static void ereport_with_misaligned_operands_is_gp(void **state)
 	/* The output on a page the EPCM makes read-only (the page tables allow writes). */
 	t_map(t, e.base + E_RO, t_encl_page(&e, E_RO), PROT_READ | PROT_WRITE);
 	{
-		struct sgx_lp lp = { 0 };
+		struct sgx_lp lp = {0};
 		struct sgx_exception f;
 		struct sgx_regs r;
 
@@ -248,9 +248,9 @@ static void seal_key(struct t_cpu *t, const struct t_encl *e, uint16_t policy, u
 static void seal_keys_follow_identity_and_policy(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct t_encl_opts o1 = { .code_seed = 1 };
-	struct t_encl_opts o1b = { .code_seed = 1, .base = T_BASE + 0x100000 };
-	struct t_encl_opts o2 = { .code_seed = 2, .base = T_BASE + 0x200000 };
+	struct t_encl_opts o1 = {.code_seed = 1};
+	struct t_encl_opts o1b = {.code_seed = 1, .base = T_BASE + 0x100000};
+	struct t_encl_opts o2 = {.code_seed = 2, .base = T_BASE + 0x200000};
 	struct t_encl e1, e1b, e2;
 	uint8_t k1[16], k1again[16], k1b[16], k2[16], s1[16], s2[16];
 
@@ -278,7 +278,7 @@ static void seal_keys_follow_identity_and_policy(void **state)
 
 static void seal_keys_survive_a_restart_and_differ_between_platforms(void **state)
 {
-	struct t_encl_opts o = { .code_seed = 1 };
+	struct t_encl_opts o = {.code_seed = 1};
 	struct t_cpu *t1 = t_cpu_new_secret(1), *t1again = t_cpu_new_secret(1);
 	struct t_cpu *t2 = t_cpu_new_secret(2);
 	struct t_encl e1, e1again, e2;
@@ -301,9 +301,9 @@ static void seal_keys_survive_a_restart_and_differ_between_platforms(void **stat
 static void seal_keys_depend_on_svn_prodid_and_keyid(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct t_encl_opts o = { .isv_svn = 4, .isv_prod_id = 9 };
-	struct t_encl_opts other_prod = { .isv_svn = 4, .isv_prod_id = 10,
-					  .base = T_BASE + 0x100000 };
+	struct t_encl_opts o = {.isv_svn = 4, .isv_prod_id = 9};
+	struct t_encl_opts other_prod = {
+	    .isv_svn = 4, .isv_prod_id = 10, .base = T_BASE + 0x100000};
 	struct sgx_keyrequest req;
 	struct t_encl e, f;
 	uint8_t k4[16], k3[16], kid[16], kf[16], knp[16], knpf[16];
@@ -401,22 +401,21 @@ static void k_policy_kss(struct sgx_keyrequest *r, const struct t_cpu *t)
 #define GP SGX_FAULT_GP
 
 static const struct key_error key_errors[] = {
-	{ "ISVSVN above the enclave's", 0, k_svn_above, SGX_INVALID_ISVSVN },
-	{ "CPUSVN above the platform's", 0, k_cpusvn_above, SGX_INVALID_CPUSVN },
-	{ "CPUSVN equal to the platform's", 0, k_cpusvn_current, SGX_SUCCESS },
-	{ "PROVISION key without PROVISIONKEY", 0, k_provision, SGX_INVALID_ATTRIBUTE },
-	{ "PROVISION key with PROVISIONKEY", SGX_ATTR_PROVISIONKEY, k_provision, SGX_SUCCESS },
-	{ "PROVISION_SEAL without PROVISIONKEY", 0, k_provision_seal, SGX_INVALID_ATTRIBUTE },
-	{ "EINITTOKEN key without EINITTOKENKEY", 0, k_einittoken, SGX_INVALID_ATTRIBUTE },
-	{ "EINITTOKEN key with EINITTOKENKEY", SGX_ATTR_EINITTOKENKEY, k_einittoken,
-	  SGX_SUCCESS },
-	{ "KEYNAME 5", 0, k_unknown_name, SGX_INVALID_KEYNAME },
-	{ "REPORT key ignores ISVSVN", 0, k_report_svn_ignored, SGX_SUCCESS },
-	{ "reserved bytes 6..7", 0, k_reserved1, GP },
-	{ "reserved byte 511", 0, k_reserved2, GP },
-	{ "KEYPOLICY bit 6", 0, k_policy_reserved, GP },
-	{ "ISVFAMILYID policy without KSS", 0, k_policy_kss, GP },
-	{ "ISVFAMILYID policy with KSS", SGX_ATTR_KSS, k_policy_kss, SGX_SUCCESS },
+    {"ISVSVN above the enclave's", 0, k_svn_above, SGX_INVALID_ISVSVN},
+    {"CPUSVN above the platform's", 0, k_cpusvn_above, SGX_INVALID_CPUSVN},
+    {"CPUSVN equal to the platform's", 0, k_cpusvn_current, SGX_SUCCESS},
+    {"PROVISION key without PROVISIONKEY", 0, k_provision, SGX_INVALID_ATTRIBUTE},
+    {"PROVISION key with PROVISIONKEY", SGX_ATTR_PROVISIONKEY, k_provision, SGX_SUCCESS},
+    {"PROVISION_SEAL without PROVISIONKEY", 0, k_provision_seal, SGX_INVALID_ATTRIBUTE},
+    {"EINITTOKEN key without EINITTOKENKEY", 0, k_einittoken, SGX_INVALID_ATTRIBUTE},
+    {"EINITTOKEN key with EINITTOKENKEY", SGX_ATTR_EINITTOKENKEY, k_einittoken, SGX_SUCCESS},
+    {"KEYNAME 5", 0, k_unknown_name, SGX_INVALID_KEYNAME},
+    {"REPORT key ignores ISVSVN", 0, k_report_svn_ignored, SGX_SUCCESS},
+    {"reserved bytes 6..7", 0, k_reserved1, GP},
+    {"reserved byte 511", 0, k_reserved2, GP},
+    {"KEYPOLICY bit 6", 0, k_policy_reserved, GP},
+    {"ISVFAMILYID policy without KSS", 0, k_policy_kss, GP},
+    {"ISVFAMILYID policy with KSS", SGX_ATTR_KSS, k_policy_kss, SGX_SUCCESS},
 };
 
 static void egetkey_checks_and_error_codes(void **state)
@@ -424,10 +423,10 @@ static void egetkey_checks_and_error_codes(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(key_errors) / sizeof(key_errors[0]); i++) {
 		const struct key_error *c = &key_errors[i];
-		struct t_encl_opts o = { .isv_svn = 4 };
+		struct t_encl_opts o = {.isv_svn = 4};
 		struct t_cpu *t = t_cpu_new();
 		struct sgx_keyrequest req;
-		struct sgx_lp lp = { 0 };
+		struct sgx_lp lp = {0};
 		struct sgx_exception f;
 		struct sgx_regs r;
 		struct t_encl e;
@@ -455,9 +454,9 @@ static void egetkey_checks_and_error_codes(void **state)
 		assert_int_equal(r.rflags & 0x8D5, c->expect ? 0x40 : 0);
 		assert_int_equal(r.rflags & 0x202, 0x202);
 		{
-			static const uint8_t untouched[16] = { 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-							       0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-							       0xCC, 0xCC, 0xCC, 0xCC };
+			static const uint8_t untouched[16] = {0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+							      0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+							      0xCC, 0xCC, 0xCC, 0xCC};
 
 			/* The key is written on success only. */
 			if (c->expect)
@@ -472,9 +471,10 @@ static void egetkey_checks_and_error_codes(void **state)
 static void debug_enclaves_never_share_seal_keys_with_production(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct t_encl_opts prod = { .code_seed = 1 };
-	struct t_encl_opts dbg = { .code_seed = 1, .base = T_BASE + 0x100000,
-				   .attributes = SGX_ATTR_MODE64BIT | SGX_ATTR_DEBUG };
+	struct t_encl_opts prod = {.code_seed = 1};
+	struct t_encl_opts dbg = {.code_seed = 1,
+				  .base = T_BASE + 0x100000,
+				  .attributes = SGX_ATTR_MODE64BIT | SGX_ATTR_DEBUG};
 	struct sgx_keyrequest req;
 	struct t_encl p, d;
 	uint8_t kp[16], kd[16];
@@ -506,7 +506,8 @@ static void make_token(struct t_cpu *t, const struct t_encl *app, void *arg)
 {
 	struct token_ctx *c = arg;
 	uint8_t *tk = c->token;
-	uint64_t flags = SGX_ATTR_MODE64BIT, xfrm = 3, le_flags = SGX_ATTR_MODE64BIT | SGX_ATTR_INIT;
+	uint64_t flags = SGX_ATTR_MODE64BIT, xfrm = 3,
+		 le_flags = SGX_ATTR_MODE64BIT | SGX_ATTR_INIT;
 	uint16_t prod = 0x20, svn = 1;
 
 	memset(tk, 0, 512);
@@ -530,11 +531,12 @@ static void einit_checks_tokens_macd_with_a_launch_enclaves_key(void **state)
 {
 	static uint8_t token[512] __attribute__((aligned(512)));
 	struct t_cpu *t = t_cpu_new();
-	struct t_encl_opts le_opts = { .attributes = SGX_ATTR_MODE64BIT | SGX_ATTR_EINITTOKENKEY,
-				       .isv_prod_id = 0x20, .isv_svn = 1 };
-	struct softsgx_err err = { 0 };
+	struct t_encl_opts le_opts = {.attributes = SGX_ATTR_MODE64BIT | SGX_ATTR_EINITTOKENKEY,
+				      .isv_prod_id = 0x20,
+				      .isv_svn = 1};
+	struct softsgx_err err = {0};
 	struct sgx_signing_key *other;
-	struct token_ctx ctx = { .token = token, .t = t };
+	struct token_ctx ctx = {.token = token, .t = t};
 	struct sgx_keyrequest req;
 	struct t_encl le, app;
 
@@ -551,9 +553,12 @@ static void einit_checks_tokens_macd_with_a_launch_enclaves_key(void **state)
 
 	assert_int_equal(sgx_signing_key_generate(&other, &err), 0);
 	{
-		struct t_encl_opts app_opts = { .code_seed = 9, .base = T_BASE + 0x100000,
-						.signer = other, .before_einit = make_token,
-						.ctx = &ctx, .einittoken = token };
+		struct t_encl_opts app_opts = {.code_seed = 9,
+					       .base = T_BASE + 0x100000,
+					       .signer = other,
+					       .before_einit = make_token,
+					       .ctx = &ctx,
+					       .einittoken = token};
 		struct t_encl_opts bad_opts = app_opts;
 		struct t_encl_opts no_token = app_opts;
 
@@ -573,15 +578,15 @@ static void einit_checks_tokens_macd_with_a_launch_enclaves_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(cmac_matches_openssl_for_every_length_class),
-		cmocka_unit_test(ereport_mac_verifies_with_the_targets_report_key_only),
-		cmocka_unit_test(ereport_with_misaligned_operands_is_gp),
-		cmocka_unit_test(seal_keys_follow_identity_and_policy),
-		cmocka_unit_test(seal_keys_survive_a_restart_and_differ_between_platforms),
-		cmocka_unit_test(seal_keys_depend_on_svn_prodid_and_keyid),
-		cmocka_unit_test(egetkey_checks_and_error_codes),
-		cmocka_unit_test(debug_enclaves_never_share_seal_keys_with_production),
-		cmocka_unit_test(einit_checks_tokens_macd_with_a_launch_enclaves_key),
+	    cmocka_unit_test(cmac_matches_openssl_for_every_length_class),
+	    cmocka_unit_test(ereport_mac_verifies_with_the_targets_report_key_only),
+	    cmocka_unit_test(ereport_with_misaligned_operands_is_gp),
+	    cmocka_unit_test(seal_keys_follow_identity_and_policy),
+	    cmocka_unit_test(seal_keys_survive_a_restart_and_differ_between_platforms),
+	    cmocka_unit_test(seal_keys_depend_on_svn_prodid_and_keyid),
+	    cmocka_unit_test(egetkey_checks_and_error_codes),
+	    cmocka_unit_test(debug_enclaves_never_share_seal_keys_with_production),
+	    cmocka_unit_test(einit_checks_tokens_macd_with_a_launch_enclaves_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, t_encl_teardown);

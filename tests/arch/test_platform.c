@@ -23,7 +23,7 @@ static void default_platform_is_128mib_sgx2_flc_exinfo(void **state)
 	assert_true(p.flexible_launch_control);
 	assert_int_equal(p.miscselect, SGX_MISC_EXINFO);
 	assert_int_equal(p.attributes, SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT | SGX_ATTR_PROVISIONKEY |
-					       SGX_ATTR_EINITTOKENKEY | SGX_ATTR_KSS);
+					   SGX_ATTR_EINITTOKENKEY | SGX_ATTR_KSS);
 	assert_int_equal(p.max_enclave_size_64, 64);
 	assert_int_equal(p.max_enclave_size_32, 31);
 }
@@ -138,13 +138,13 @@ static void xsave_size_matches_host_cpuid_0xd_layout(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(default_platform_is_128mib_sgx2_flc_exinfo),
-		cmocka_unit_test(default_xfrm_is_legacy_plus_host_xcr0_subset_without_pkru_or_amx),
-		cmocka_unit_test(leaf7_reports_sgx_and_launch_control_only),
-		cmocka_unit_test(leaf12_subleaf0_reports_sgx1_sgx2_misc_and_sizes),
-		cmocka_unit_test(leaf12_subleaf1_reports_attributes_and_xfrm),
-		cmocka_unit_test(leaf12_subleaf2_is_the_epc_section_and_subleaf3_ends_the_list),
-		cmocka_unit_test(xsave_size_matches_host_cpuid_0xd_layout),
+	    cmocka_unit_test(default_platform_is_128mib_sgx2_flc_exinfo),
+	    cmocka_unit_test(default_xfrm_is_legacy_plus_host_xcr0_subset_without_pkru_or_amx),
+	    cmocka_unit_test(leaf7_reports_sgx_and_launch_control_only),
+	    cmocka_unit_test(leaf12_subleaf0_reports_sgx1_sgx2_misc_and_sizes),
+	    cmocka_unit_test(leaf12_subleaf1_reports_attributes_and_xfrm),
+	    cmocka_unit_test(leaf12_subleaf2_is_the_epc_section_and_subleaf3_ends_the_list),
+	    cmocka_unit_test(xsave_size_matches_host_cpuid_0xd_layout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,14 +5,14 @@
  */
 #include "encl_test_util.h"
 
-#define SI_OFF (E_DATA2 + 0)	/* SECINFO operand, 64-aligned */
+#define SI_OFF (E_DATA2 + 0) /* SECINFO operand, 64-aligned */
 #define RWX    (PROT_READ | PROT_WRITE | PROT_EXEC)
 
 static const struct t_encl_opts default_opts;
 
 static void *eaug(struct t_cpu *t, struct t_encl *e, uint64_t off, int *ret)
 {
-	struct sgx_pageinfo pi = { .addr = e->base + off, .secs = (uintptr_t)e->secs };
+	struct sgx_pageinfo pi = {.addr = e->base + off, .secs = (uintptr_t)e->secs};
 	void *page = t_page(t);
 
 	*ret = sgx_encls_eaug(t->cpu, &pi, page);
@@ -28,15 +28,15 @@ static int in_enclave(struct t_cpu *t, struct t_encl *e, uint32_t leaf, uint64_t
 		      uint64_t target_off, uint64_t src_off, struct sgx_exception *f)
 {
 	struct sgx_secinfo *si = (void *)((uint8_t *)t_encl_page(e, E_DATA2) + (SI_OFF & 0xFFF));
-	struct sgx_lp lp = { 0 };
+	struct sgx_lp lp = {0};
 	struct sgx_regs r;
 	int ret;
 
 	memset(si, 0, sizeof(*si));
 	si->flags = flags;
 	t_enter(t, &lp, e, &r);
-	ret = t_leaf(t, &lp, e, &r, leaf, e->base + SI_OFF, e->base + target_off,
-		     e->base + src_off, f);
+	ret = t_leaf(t, &lp, e, &r, leaf, e->base + SI_OFF, e->base + target_off, e->base + src_off,
+		     f);
 	if (ret == 0) {
 		assert_int_equal(r.rip, e->base + E_CODE + 0x103);
 		if (leaf != SGX_EMODPE) {
@@ -51,7 +51,7 @@ static int in_enclave(struct t_cpu *t, struct t_encl *e, uint32_t leaf, uint64_t
 static int access_in_enclave(struct t_cpu *t, const struct t_encl *e, uint64_t off, int prot,
 			     uint32_t *code)
 {
-	struct sgx_lp lp = { 0 };
+	struct sgx_lp lp = {0};
 	struct sgx_regs r;
 	int ret;
 
@@ -65,8 +65,7 @@ static struct sgx_epcm_view view(struct t_cpu *t, const struct t_encl *e, uint64
 {
 	struct sgx_epcm_view v;
 
-	assert_int_equal(sgx_epcm_read(t->cpu, sgx_epc_index(t->cpu, t_encl_page(e, off)), &v),
-			 0);
+	assert_int_equal(sgx_epcm_read(t->cpu, sgx_epc_index(t->cpu, t_encl_page(e, off)), &v), 0);
 	return v;
 }
 
@@ -90,12 +89,12 @@ static void eaug_then_eaccept_makes_a_usable_page(void **state)
 	assert_int_equal(access_in_enclave(t, &e, E_HOLE, PROT_WRITE, &code), SGX_FAULT_PF);
 	assert_int_equal(code, 0x8007);
 	/* Wrong SECINFO: mismatch, the page stays pending. */
-	assert_int_equal(in_enclave(t, &e, SGX_EACCEPT, REG(SGX_SECINFO_R | SGX_SECINFO_PENDING),
-				    E_HOLE, 0, &f),
-			 SGX_PAGE_ATTRIBUTES_MISMATCH);
-	assert_int_equal(in_enclave(t, &e, SGX_EACCEPT, REG(SGX_SECINFO_R | SGX_SECINFO_W),
-				    E_HOLE, 0, &f),
-			 SGX_PAGE_ATTRIBUTES_MISMATCH);
+	assert_int_equal(
+	    in_enclave(t, &e, SGX_EACCEPT, REG(SGX_SECINFO_R | SGX_SECINFO_PENDING), E_HOLE, 0, &f),
+	    SGX_PAGE_ATTRIBUTES_MISMATCH);
+	assert_int_equal(
+	    in_enclave(t, &e, SGX_EACCEPT, REG(SGX_SECINFO_R | SGX_SECINFO_W), E_HOLE, 0, &f),
+	    SGX_PAGE_ATTRIBUTES_MISMATCH);
 	assert_true(view(t, &e, E_HOLE).pending);
 	assert_int_equal(in_enclave(t, &e, SGX_EACCEPT,
 				    REG(SGX_SECINFO_R | SGX_SECINFO_W | SGX_SECINFO_PENDING),
@@ -114,7 +113,7 @@ static void eaug_then_eaccept_makes_a_usable_page(void **state)
 static void eaug_refuses_uninitialised_enclaves_busy_pages_and_bad_operands(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct t_encl_opts o = { .code_seed = 5 };
+	struct t_encl_opts o = {.code_seed = 5};
 	static struct sgx_secinfo si;
 	struct sgx_pageinfo pi;
 	struct t_encl e;
@@ -129,7 +128,7 @@ static void eaug_refuses_uninitialised_enclaves_busy_pages_and_bad_operands(void
 
 	t = t_cpu_new();
 	t_encl_init(t, &default_opts, &e);
-	pi = (struct sgx_pageinfo){ .addr = e.base + E_HOLE, .secs = (uintptr_t)e.secs };
+	pi = (struct sgx_pageinfo){.addr = e.base + E_HOLE, .secs = (uintptr_t)e.secs};
 	assert_int_equal(sgx_encls_eaug(t->cpu, &pi, t_encl_page(&e, E_DATA)), SGX_FAULT_PF);
 	pi.metadata = (uintptr_t)&si;
 	assert_int_equal(sgx_encls_eaug(t->cpu, &pi, t_page(t)), SGX_FAULT_GP);
@@ -162,7 +161,7 @@ static void eaug_refuses_uninitialised_enclaves_busy_pages_and_bad_operands(void
 static void emodpr_then_eaccept_restricts_permissions(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct sgx_secinfo si = { .flags = SGX_SECINFO_R };
+	struct sgx_secinfo si = {.flags = SGX_SECINFO_R};
 	struct sgx_exception f;
 	struct t_encl e;
 	uint32_t code;
@@ -174,13 +173,12 @@ static void emodpr_then_eaccept_restricts_permissions(void **state)
 	assert_int_equal(view(t, &e, E_DATA).rwx, SGX_SECINFO_R);
 	assert_int_equal(access_in_enclave(t, &e, E_DATA, PROT_WRITE, &code), SGX_FAULT_PF);
 	assert_int_equal(code, 0x8007);
-	assert_int_equal(in_enclave(t, &e, SGX_EACCEPT, REG(SGX_SECINFO_R | SGX_SECINFO_W |
-							    SGX_SECINFO_PR),
-				    E_DATA, 0, &f),
+	assert_int_equal(in_enclave(t, &e, SGX_EACCEPT,
+				    REG(SGX_SECINFO_R | SGX_SECINFO_W | SGX_SECINFO_PR), E_DATA, 0,
+				    &f),
 			 SGX_PAGE_ATTRIBUTES_MISMATCH);
-	assert_int_equal(in_enclave(t, &e, SGX_EACCEPT, REG(SGX_SECINFO_R | SGX_SECINFO_PR),
-				    E_DATA, 0, &f),
-			 0);
+	assert_int_equal(
+	    in_enclave(t, &e, SGX_EACCEPT, REG(SGX_SECINFO_R | SGX_SECINFO_PR), E_DATA, 0, &f), 0);
 	assert_false(view(t, &e, E_DATA).pr);
 	/* EMODPR never adds: R|W|X on an R page leaves R. */
 	si.flags = SGX_SECINFO_R | SGX_SECINFO_W | SGX_SECINFO_X;
@@ -192,7 +190,7 @@ static void emodpr_then_eaccept_restricts_permissions(void **state)
 static void emodpr_refuses_pending_pages_tcs_and_bad_secinfo(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct sgx_secinfo si = { .flags = SGX_SECINFO_R };
+	struct sgx_secinfo si = {.flags = SGX_SECINFO_R};
 	struct t_encl e;
 	int ret;
 
@@ -216,7 +214,7 @@ static void emodpr_refuses_pending_pages_tcs_and_bad_secinfo(void **state)
 static void emodt_trim_then_eaccept_then_eremove(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct sgx_secinfo si = { .flags = SGX_SECINFO_TYPE(SGX_PT_TRIM) };
+	struct sgx_secinfo si = {.flags = SGX_SECINFO_TYPE(SGX_PT_TRIM)};
 	struct sgx_exception f;
 	struct t_encl e;
 	uint32_t code;
@@ -248,7 +246,7 @@ static void emodt_trim_then_eaccept_then_eremove(void **state)
 static void emodt_allows_only_reg_to_tcs_or_trim_and_tcs_to_trim(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct sgx_secinfo si = { 0 };
+	struct sgx_secinfo si = {0};
 	struct sgx_exception f;
 	struct t_encl e;
 
@@ -267,7 +265,7 @@ static void emodt_allows_only_reg_to_tcs_or_trim_and_tcs_to_trim(void **state)
 	assert_true(view(t, &e, E_TCS).modified);
 	/* A TCS being trimmed can no longer be entered. */
 	{
-		struct sgx_lp lp = { 0 };
+		struct sgx_lp lp = {0};
 		struct sgx_regs r;
 
 		t_regs_eenter(&r, &e);
@@ -283,8 +281,8 @@ static void emodt_allows_only_reg_to_tcs_or_trim_and_tcs_to_trim(void **state)
 static void emodt_reg_to_tcs_then_eaccept_gives_an_enterable_tcs(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct sgx_secinfo si = { .flags = SGX_SECINFO_TYPE(SGX_PT_TCS) };
-	struct sgx_lp lp = { 0 }, lp2 = { 0 };
+	struct sgx_secinfo si = {.flags = SGX_SECINFO_TYPE(SGX_PT_TCS)};
+	struct sgx_lp lp = {0}, lp2 = {0};
 	struct sgx_exception f;
 	struct sgx_regs r, r2;
 	struct sgx_tcs *tcs;
@@ -336,9 +334,8 @@ static void emodpe_extends_permissions(void **state)
 	t_encl_init(t, &default_opts, &e);
 	t_map(t, e.base + E_RO, t_encl_page(&e, E_RO), RWX);
 	assert_int_equal(access_in_enclave(t, &e, E_RO, PROT_WRITE, &code), SGX_FAULT_PF);
-	assert_int_equal(in_enclave(t, &e, SGX_EMODPE, REG(SGX_SECINFO_R | SGX_SECINFO_W), E_RO, 0,
-				    &f),
-			 0);
+	assert_int_equal(
+	    in_enclave(t, &e, SGX_EMODPE, REG(SGX_SECINFO_R | SGX_SECINFO_W), E_RO, 0, &f), 0);
 	assert_int_equal(view(t, &e, E_RO).rwx, SGX_SECINFO_R | SGX_SECINFO_W);
 	assert_int_equal(access_in_enclave(t, &e, E_RO, PROT_WRITE, &code), 0);
 	/* W without R in the SECINFO: #GP; on the TCS: #PF. */
@@ -372,8 +369,7 @@ static void eacceptcopy_fills_a_pending_page_with_given_permissions(void **state
 	assert_false(view(t, &e, E_HOLE).pending);
 	assert_int_equal(view(t, &e, E_HOLE).rwx, SGX_SECINFO_R | SGX_SECINFO_X);
 	/* Not pending any more: a second copy is a mismatch. */
-	assert_int_equal(in_enclave(t, &e, SGX_EACCEPTCOPY, REG(SGX_SECINFO_R), E_HOLE, E_DATA,
-				    &f),
+	assert_int_equal(in_enclave(t, &e, SGX_EACCEPTCOPY, REG(SGX_SECINFO_R), E_HOLE, E_DATA, &f),
 			 SGX_PAGE_ATTRIBUTES_MISMATCH);
 	t_cpu_free(t);
 }
@@ -381,15 +377,15 @@ static void eacceptcopy_fills_a_pending_page_with_given_permissions(void **state
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(eaug_then_eaccept_makes_a_usable_page),
-		cmocka_unit_test(eaug_refuses_uninitialised_enclaves_busy_pages_and_bad_operands),
-		cmocka_unit_test(emodpr_then_eaccept_restricts_permissions),
-		cmocka_unit_test(emodpr_refuses_pending_pages_tcs_and_bad_secinfo),
-		cmocka_unit_test(emodt_trim_then_eaccept_then_eremove),
-		cmocka_unit_test(emodt_allows_only_reg_to_tcs_or_trim_and_tcs_to_trim),
-		cmocka_unit_test(emodt_reg_to_tcs_then_eaccept_gives_an_enterable_tcs),
-		cmocka_unit_test(emodpe_extends_permissions),
-		cmocka_unit_test(eacceptcopy_fills_a_pending_page_with_given_permissions),
+	    cmocka_unit_test(eaug_then_eaccept_makes_a_usable_page),
+	    cmocka_unit_test(eaug_refuses_uninitialised_enclaves_busy_pages_and_bad_operands),
+	    cmocka_unit_test(emodpr_then_eaccept_restricts_permissions),
+	    cmocka_unit_test(emodpr_refuses_pending_pages_tcs_and_bad_secinfo),
+	    cmocka_unit_test(emodt_trim_then_eaccept_then_eremove),
+	    cmocka_unit_test(emodt_allows_only_reg_to_tcs_or_trim_and_tcs_to_trim),
+	    cmocka_unit_test(emodt_reg_to_tcs_then_eaccept_gives_an_enterable_tcs),
+	    cmocka_unit_test(emodpe_extends_permissions),
+	    cmocka_unit_test(eacceptcopy_fills_a_pending_page_with_given_permissions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, t_encl_teardown);
