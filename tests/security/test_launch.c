@@ -6,6 +6,7 @@
  * and the expected MRSIGNER/MRENCLAVE values from their README (an independent source).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -391,6 +392,66 @@ static void in_memory_parse_counts_lines_without_trailing_newline(void **state)
 	assert_string_equal(err.msg, "mem:1: a NUL byte in the line");
 }
 
+#define INIT_THREADS 8
+#define INITS_EACH   400
+
+struct init_thread {
+	struct fixture *fx;
+	int denied;
+};
+
+/* Every other call is an enclave below min-isvsvn: half the calls are denied. */
+static void *init_many(void *arg)
+{
+	struct init_thread *t = arg;
+	struct lsm_enclave encl = {.id = 1};
+	struct sgx_attributes attr = {.flags = SGX_ATTR_INIT, .xfrm = 3};
+	struct sgx_sigstruct s = t->fx->test_sig;
+
+	for (int i = 0; i < INITS_EACH; i++) {
+		int rc;
+
+		s.body.isv_svn = (uint16_t)(i % 2 ? 1 : 2);
+		rc = security_enclave_init(t->fx->stack, &t->fx->cred, &encl, &s, NULL, &attr);
+		if (rc != (i % 2 ? -EACCES : 0))
+			return (void *)1;
+		t->denied += rc != 0;
+	}
+	return NULL;
+}
+
+/* Hooks run concurrently on one stack: every decision right, every denial audited once. */
+static void concurrent_inits_are_decided_and_audited_each(void **state)
+{
+	struct fixture *fx = *state;
+	struct init_thread t[INIT_THREADS];
+	pthread_t th[INIT_THREADS];
+	struct sectest_audit a;
+	int denied = 0;
+
+	make_stack(fx, "mrsigner " TEST_MRSIGNER " min-isvsvn 2\n");
+	for (int i = 0; i < INIT_THREADS; i++) {
+		t[i] = (struct init_thread){.fx = fx};
+		assert_int_equal(pthread_create(&th[i], NULL, init_many, &t[i]), 0);
+	}
+	for (int i = 0; i < INIT_THREADS; i++) {
+		void *rc;
+
+		assert_int_equal(pthread_join(th[i], &rc), 0);
+		assert_null(rc);
+		denied += t[i].denied;
+	}
+	assert_int_equal(denied, INIT_THREADS * INITS_EACH / 2);
+	sectest_audit_read(fx->audit, &a);
+	assert_int_equal(a.nr, (size_t)denied);
+	for (size_t i = 0; i < a.nr; i++) {
+		assert_string_equal(a.type[i], "SGX_LAUNCH");
+		assert_non_null(strstr(a.body[i], " isvsvn=1 debug=0 provision=0 reason=\"ISVSVN 1 "
+						  "is below min-isvsvn 2 of the rule on line 1\""));
+	}
+	sectest_audit_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +471,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(malformed_list_refuses_the_stack, setup, teardown),
 	    cmocka_unit_test(in_memory_parse_counts_lines_without_trailing_newline),
+	    cmocka_unit_test_setup_teardown(concurrent_inits_are_decided_and_audited_each, setup,
+					    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
