@@ -974,6 +974,8 @@ static void shipped_policy_loads_with_its_contexts_and_confines_app_t(void **sta
 	/* app_t: read-only device, no W+X; unconfined_t: everything */
 	assert_int_equal(security_file_open(e.stack, &e.cred, &e.dev, O_RDONLY), 0);
 	assert_int_equal(security_file_ioctl(e.stack, &e.cred, &e.dev, 0x4008a402), 0);
+	/* SGX2's REMOVE_PAGES (0xa407) is the last ioctl the shipped allowx grants */
+	assert_int_equal(security_file_ioctl(e.stack, &e.cred, &e.dev, 0xc018a407), 0);
 	assert_int_equal(security_file_open(e.stack, &e.cred, &e.dev, O_RDWR), -EACCES);
 	assert_int_equal(security_enclave_map(e.stack, &e.cred, &encl,
 					      PROT_READ | PROT_WRITE | PROT_EXEC, false),
