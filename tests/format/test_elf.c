@@ -430,6 +430,60 @@ static void elf_measures_like_sha256_of_its_sgxs(void **state)
 	sgx_image_free(&img);
 }
 
+static void parse_variant(void (*mutate)(struct elf *e), struct sgx_image *img)
+{
+	struct elf e = {malloc(original.len), original.len};
+	struct softsgx_err err = {0};
+
+	assert_non_null(e.buf);
+	memcpy(e.buf, original.buf, original.len);
+	mutate(&e);
+	if (elf_enclave_parse(e.buf, e.len, img, &err))
+		fail_msg("%s", err.msg);
+	free(e.buf);
+}
+
+static void v_heap_unmeasured(struct elf *e)
+{
+	note(e)->flags = SGX_ELF_NOTE_HEAP_UNMEASURED;
+}
+
+static void v_enclave_size_1m(struct elf *e)
+{
+	note(e)->enclave_size = 1 << 20;
+}
+
+static void unmeasured_heap_pages_are_added_without_eextend(void **state)
+{
+	struct sgx_image img;
+	uint64_t heap = note(&original)->heap_offset, pages = note(&original)->heap_size / 4096;
+	size_t n = 0;
+
+	(void)state;
+	assert_true(pages > 0);
+	parse_variant(v_heap_unmeasured, &img);
+	for (size_t i = 0; i < img.nr_pages; i++) {
+		if (img.pages[i].offset < heap)
+			continue;
+		assert_int_equal(img.pages[i].measured, 0);
+		assert_int_equal(img.pages[i].secinfo_flags,
+				 SGX_SECINFO_TYPE(SGX_PT_REG) | SGX_SECINFO_R | SGX_SECINFO_W);
+		n++;
+	}
+	assert_int_equal(n, pages);
+	sgx_image_free(&img);
+}
+
+static void note_enclave_size_sets_secs_size(void **state)
+{
+	struct sgx_image img;
+
+	(void)state;
+	parse_variant(v_enclave_size_1m, &img);
+	assert_int_equal(img.size, 1 << 20);
+	sgx_image_free(&img);
+}
+
 /* Never a crash: every truncation, and every header byte inverted, parses or fails cleanly. */
 static void truncations_and_header_corruptions_fail_cleanly(void **state)
 {
@@ -469,6 +523,8 @@ int main(void)
 	    cmocka_unit_test(example_enclave_pages_follow_the_segments),
 	    cmocka_unit_test(elf_measures_like_sha256_of_its_sgxs),
 	    cmocka_unit_test(malformed_elves_are_refused_precisely),
+	    cmocka_unit_test(unmeasured_heap_pages_are_added_without_eextend),
+	    cmocka_unit_test(note_enclave_size_sets_secs_size),
 	    cmocka_unit_test(truncations_and_header_corruptions_fail_cleanly),
 	};
 
