@@ -36,7 +36,7 @@ json_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[s
 
 step_build() {
 	echo "build: the softsgx tool and the example enclave (examples/enclave/)"
-	[ -x "$softsgx" ] && [ -f "$enclave_dir/enclave.elf" ] || run ninja -C "$build"
+	[ -x "$softsgx" ] && [ -f "$enclave_dir/enclave.sig" ] || run ninja -C "$build"
 	say "enclave: $enclave_dir/enclave.elf ($(wc -c <"$enclave_dir/enclave.elf") bytes)"
 }
 
@@ -105,6 +105,13 @@ step_verify() {
 	say "one flipped bit (ISVSVN): rejected: $(cat "$work/corrupt.err")"
 }
 
+step_build_artifacts() {
+	echo "build artifacts: the .sgxs, key and SIGSTRUCT the build made for tests and loaders"
+	[ "$(sha256 "$enclave_dir/enclave.sgxs")" = "$mr_elf" ] || fail "the build's enclave.sgxs is stale"
+	say "enclave.sgxs: hashlib = MRENCLAVE of enclave.elf"
+	verify "$enclave_dir/enclave.sig" "$enclave_dir/enclave.elf"
+}
+
 step_vectors() {
 	echo "vectors: a SIGSTRUCT and .sgxs produced by Fortanix's tools (used with real SGX)"
 	if [ ! -f "$vectors/test_enclave.sig" ]; then
@@ -117,7 +124,7 @@ step_vectors() {
 	say "test_enclave.sgxs: softsgx measure = hashlib = $py"
 }
 
-STEPS="step_build step_measure step_hashlib step_keygen step_sign step_inspect step_mrsigner step_verify step_vectors"
+STEPS="step_build step_measure step_hashlib step_keygen step_sign step_inspect step_mrsigner step_verify step_build_artifacts step_vectors"
 
 for s in $STEPS; do
 	n=$((n + 1))

@@ -430,6 +430,27 @@ static void elf_measures_like_sha256_of_its_sgxs(void **state)
 	sgx_image_free(&img);
 }
 
+/* 65 one-page PT_LOAD segments, their headers appended to the file. */
+static void too_many_segments_are_refused(void **state)
+{
+	size_t n = SGX_ELF_MAX_SEGMENTS + 1, len = original.len + n * sizeof(Elf64_Phdr);
+	struct elf e = {calloc(1, len), len};
+	struct softsgx_err err = {0};
+	struct sgx_image img;
+
+	(void)state;
+	assert_non_null(e.buf);
+	memcpy(e.buf, original.buf, original.len);
+	ehdr(&e)->e_phoff = original.len;
+	ehdr(&e)->e_phnum = (Elf64_Half)n;
+	for (size_t i = 0; i < n; i++)
+		*phdr(&e, (int)i) = (Elf64_Phdr){
+		    .p_type = PT_LOAD, .p_flags = PF_R, .p_vaddr = 0x1000 * i, .p_memsz = 0x1000};
+	assert_int_equal(elf_enclave_parse(e.buf, e.len, &img, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "program header 64: more than 64 PT_LOAD segments"));
+	free(e.buf);
+}
+
 static void parse_variant(void (*mutate)(struct elf *e), struct sgx_image *img)
 {
 	struct elf e = {malloc(original.len), original.len};
@@ -523,6 +544,7 @@ int main(void)
 	    cmocka_unit_test(example_enclave_pages_follow_the_segments),
 	    cmocka_unit_test(elf_measures_like_sha256_of_its_sgxs),
 	    cmocka_unit_test(malformed_elves_are_refused_precisely),
+	    cmocka_unit_test(too_many_segments_are_refused),
 	    cmocka_unit_test(unmeasured_heap_pages_are_added_without_eextend),
 	    cmocka_unit_test(note_enclave_size_sets_secs_size),
 	    cmocka_unit_test(truncations_and_header_corruptions_fail_cleanly),
