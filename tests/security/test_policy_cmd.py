@@ -3,6 +3,7 @@
 """`softsgx policy check|explain` against the unit test policy (policies/unit.cil): the
 decision word, the permissions named, the exit status (0 allowed, 1 denied, 2 error), and
 the explanation naming the missing allow rule or the failing constraint, like audit2why."""
+import os
 import subprocess
 import sys
 
@@ -64,6 +65,21 @@ for action, policy, scon, tcon, cls, perms, status, lines in CASES:
         print("FAIL: %s\n  %s\n  output:\n%s" % (" ".join(cmd), "\n  ".join(problems), out))
     else:
         print("ok: %s %s %s -> exit %d" % (action, cls, " ".join(perms), status))
+
+# the policy named by a configuration file's selinux.policy
+import tempfile
+with tempfile.NamedTemporaryFile("w", suffix=".conf") as conf:
+    conf.write("# softsgx policy reads selinux.policy from here\nselinux.policy = %s\n"
+               % os.path.abspath(unit))
+    conf.flush()
+    r = subprocess.run([softsgx, "policy", "check", "--conf", conf.name, "--context", "u:r:app_t",
+                        "--target", DEV, "--class", "chr_file", "--perm", "write"],
+                       capture_output=True, text=True)
+    if r.returncode != 1 or not r.stdout.startswith("denied { write }"):
+        failed += 1
+        print("FAIL: --conf: exit %d, %s%s" % (r.returncode, r.stdout, r.stderr))
+    else:
+        print("ok: --conf %s -> denied { write }" % conf.name)
 
 # usage errors exit 2 and say what is missing
 r = subprocess.run([softsgx, "policy", "check", "--policy", unit], capture_output=True, text=True)
