@@ -199,6 +199,8 @@ static int sel_enclave_init(void *priv, const struct lsm_cred *cred, const struc
 	int ret;
 
 	(void)encl;
+	if (!sigstruct || !attributes)
+		return -EINVAL; /* no identity to label: the stack denies (fail closed) */
 	if (attributes->flags & SGX_ATTR_DEBUG)
 		av |= ENCLAVE__DEBUG;
 	if (attributes->flags & SGX_ATTR_PROVISIONKEY)

@@ -186,19 +186,6 @@ uint32_t sepolicy_perm(struct sepolicy *p, uint16_t tclass, const char *name)
 	return av;
 }
 
-void sepolicy_perm_name(struct sepolicy *p, uint16_t tclass, uint32_t bit, char *buf, size_t size)
-{
-	const char *name;
-
-	sepol_enter(p);
-	name = sepol_av_perm_to_string(tclass, bit);
-	/* libsepol returns " perm" with a leading space */
-	while (name && *name == ' ')
-		name++;
-	snprintf(buf, size, "%s", name && *name ? name : "?");
-	sepol_leave();
-}
-
 int sepolicy_context_to_sid(struct sepolicy *p, const char *context, uint32_t *sid,
 			    struct softsgx_err *err)
 {

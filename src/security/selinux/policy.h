@@ -51,9 +51,6 @@ const char *sepolicy_unknown_name(enum sepolicy_unknown u);
 uint16_t sepolicy_class(struct sepolicy *policy, const char *name);
 /* The permission bit of @name in @tclass (0 when the class has no such permission). */
 uint32_t sepolicy_perm(struct sepolicy *policy, uint16_t tclass, const char *name);
-/* The name of one permission bit of @tclass, into @buf; "?" when unknown. */
-void sepolicy_perm_name(struct sepolicy *policy, uint16_t tclass, uint32_t bit, char *buf,
-			size_t size);
 
 /* The SID of a context string ("u:r:app_t"); -EINVAL with libsepol's reason when invalid. */
 int sepolicy_context_to_sid(struct sepolicy *policy, const char *context, uint32_t *sid,
