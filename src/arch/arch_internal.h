@@ -50,9 +50,22 @@ struct sgx_epcm_entry {
 	struct sgx_encl *encl; /* SECS pages: the hidden state */
 };
 
+/* aes.c: an AES-128 encryption key schedule (AES-NI round keys or OpenSSL's). */
+struct sgx_aes128 {
+	uint8_t rk[11][16] __attribute__((aligned(16)));
+	AES_KEY soft;
+	bool ni;
+};
+
+void sgx_aes128_probe(void); /* once, outside signal context */
+void sgx_aes128_init(struct sgx_aes128 *k, const uint8_t key[16]);
+void sgx_aes128_init_soft(struct sgx_aes128 *k, const uint8_t key[16]); /* never AES-NI */
+void sgx_aes128_encrypt(const struct sgx_aes128 *k, const uint8_t in[16], uint8_t out[16]);
+void sgx_aes128_wipe(struct sgx_aes128 *k);
+
 /* Key material derived once from the root secret (keys.c). */
 struct sgx_kdf {
-	AES_KEY root; /* AES-128 schedule of the derivation key */
+	struct sgx_aes128 root; /* AES-128 schedule of the derivation key */
 	uint8_t owner_epoch[16];
 	uint8_t report_key_id[32]; /* KEYID of every REPORT (per platform instance) */
 };

@@ -10,11 +10,10 @@
  * secret instead of fuses.
  *
  * EGETKEY and EREPORT run inside signal handlers: no allocation, no locks, no TLS.  OpenSSL's
- * EVP_MAC allocates, so the CMAC here is built on the low-level AES_set_encrypt_key/AES_encrypt
- * (deprecated in OpenSSL 3 but allocation-free, and assembly on x86-64) with the schedule of K
- * precomputed at sgx_cpu_create.  tests/arch/test_keys.c checks it against OpenSSL's EVP_MAC CMAC.
+ * EVP_MAC allocates, so the CMAC (RFC 4493) is written here over the block cipher of aes.c
+ * (AES-NI, or OpenSSL's allocation-free low-level AES), with the schedule of K precomputed at
+ * sgx_cpu_create.  tests/arch/test_keys.c checks it against OpenSSL's EVP_MAC CMAC.
  */
-#define OPENSSL_SUPPRESS_DEPRECATED
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -37,20 +36,20 @@ static void cmac_dbl(uint8_t out[16], const uint8_t in[16])
 	out[15] = (uint8_t)(in[15] << 1) ^ (uint8_t)(carry * 0x87);
 }
 
-static void cmac_schedule(const AES_KEY *ks, const void *msg, size_t len, uint8_t mac[16])
+static void cmac_schedule(const struct sgx_aes128 *ks, const void *msg, size_t len, uint8_t mac[16])
 {
 	const uint8_t *m = msg;
 	uint8_t l[16] = {0}, k1[16], k2[16], x[16] = {0}, last[16];
 	size_t nblocks = len ? (len + 15) / 16 : 1;
 	bool complete = len && len % 16 == 0;
 
-	AES_encrypt(l, l, ks);
+	sgx_aes128_encrypt(ks, l, l);
 	cmac_dbl(k1, l);
 	cmac_dbl(k2, k1);
 	for (size_t b = 0; b + 1 < nblocks; b++) {
 		for (int i = 0; i < 16; i++)
 			x[i] ^= m[16 * b + i];
-		AES_encrypt(x, x, ks);
+		sgx_aes128_encrypt(ks, x, x);
 	}
 	memset(last, 0, sizeof(last));
 	if (complete) {
@@ -67,7 +66,7 @@ static void cmac_schedule(const AES_KEY *ks, const void *msg, size_t len, uint8_
 	}
 	for (int i = 0; i < 16; i++)
 		x[i] ^= last[i];
-	AES_encrypt(x, mac, ks);
+	sgx_aes128_encrypt(ks, x, mac);
 	OPENSSL_cleanse(l, sizeof(l));
 	OPENSSL_cleanse(k1, sizeof(k1));
 	OPENSSL_cleanse(k2, sizeof(k2));
@@ -75,11 +74,11 @@ static void cmac_schedule(const AES_KEY *ks, const void *msg, size_t len, uint8_
 
 void sgx_cmac_aes128(const uint8_t key[16], const void *msg, size_t len, uint8_t mac[16])
 {
-	AES_KEY ks;
+	struct sgx_aes128 ks;
 
-	AES_set_encrypt_key(key, 128, &ks);
+	sgx_aes128_init(&ks, key);
 	cmac_schedule(&ks, msg, len, mac);
-	OPENSSL_cleanse(&ks, sizeof(ks));
+	sgx_aes128_wipe(&ks);
 }
 
 int sgx_kdf_init(struct sgx_kdf *kdf, const uint8_t root_secret[32])
@@ -90,7 +89,8 @@ int sgx_kdf_init(struct sgx_kdf *kdf, const uint8_t root_secret[32])
 	if (!HMAC(EVP_sha256(), root_secret, 32, (const uint8_t *)kdf_label, strlen(kdf_label), out,
 		  &len))
 		return -1;
-	AES_set_encrypt_key(out, 128, &kdf->root);
+	sgx_aes128_probe();
+	sgx_aes128_init(&kdf->root, out);
 	len = sizeof(out);
 	if (!HMAC(EVP_sha256(), root_secret, 32, (const uint8_t *)epoch_label, strlen(epoch_label),
 		  out, &len))
