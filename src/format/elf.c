@@ -402,54 +402,58 @@ static int check_tcs_section(const struct elf_enclave *e, struct softsgx_err *er
 	return 0;
 }
 
+/* Check the note at @off of the note section; copy its descriptor if it is ours. */
+static int read_one_note(struct elf_enclave *e, const Elf64_Shdr *s, uint64_t off, uint64_t *next,
+			 bool *found, struct softsgx_err *err)
+{
+	const uint8_t *p = e->buf + s->sh_offset;
+	unsigned long long at = (unsigned long long)(s->sh_offset + off);
+	uint32_t namesz, descsz, type;
+	uint64_t desc;
+
+	if (s->sh_size - off < 12)
+		return softsgx_fail(err, -EINVAL, "%s: truncated note header at file offset 0x%llx",
+				    SGX_ELF_NOTE_SECTION, at);
+	namesz = get_le32(p + off);
+	descsz = get_le32(p + off + 4);
+	type = get_le32(p + off + 8);
+	desc = off + 12 + ((namesz + 3ull) & ~3ull);
+	if (!in_bounds(off + 12, namesz, s->sh_size) || !in_bounds(desc, descsz, s->sh_size))
+		return softsgx_fail(err, -EINVAL,
+				    "%s: the note at file offset 0x%llx (namesz %u, descsz %u) "
+				    "runs beyond the section",
+				    SGX_ELF_NOTE_SECTION, at, namesz, descsz);
+	*next = desc + ((descsz + 3ull) & ~3ull);
+	if (namesz != sizeof(SGX_ELF_NOTE_NAME) ||
+	    memcmp(p + off + 12, SGX_ELF_NOTE_NAME, sizeof(SGX_ELF_NOTE_NAME)))
+		return 0; /* somebody else's note */
+	if (type != NT_SOFTSGX_ENCLAVE)
+		return softsgx_fail(err, -EINVAL,
+				    "%s: the note at file offset 0x%llx has unknown type %u",
+				    SGX_ELF_NOTE_SECTION, at, type);
+	if (*found)
+		return softsgx_fail(err, -EINVAL, "%s: a second softsgx note at file offset 0x%llx",
+				    SGX_ELF_NOTE_SECTION, at);
+	if (descsz != sizeof(e->note))
+		return softsgx_fail(err, -EINVAL,
+				    "%s: the note at file offset 0x%llx has a descriptor of %u "
+				    "bytes, version 1 has %zu",
+				    SGX_ELF_NOTE_SECTION, at, descsz, sizeof(e->note));
+	memcpy(&e->note, p + desc, sizeof(e->note));
+	*found = true;
+	return 0;
+}
+
 /* Find the one "softsgx" note in the section and copy its descriptor. */
 static int read_note(struct elf_enclave *e, const Elf64_Shdr *s, struct softsgx_err *err)
 {
-	const uint8_t *p = e->buf + s->sh_offset;
-	uint64_t off = 0;
 	bool found = false;
 
-	while (off < s->sh_size) {
-		uint32_t namesz, descsz, type;
-		uint64_t desc;
+	for (uint64_t off = 0; off < s->sh_size;) {
+		int rc = read_one_note(e, s, off, &off, &found, err);
 
-		if (s->sh_size - off < 12)
-			return softsgx_fail(err, -EINVAL, "%s offset %llu: truncated note header",
-					    SGX_ELF_NOTE_SECTION, (unsigned long long)off);
-		namesz = get_le32(p + off);
-		descsz = get_le32(p + off + 4);
-		type = get_le32(p + off + 8);
-		desc = off + 12 + ((namesz + 3ull) & ~3ull);
-		if (!in_bounds(off + 12, namesz, s->sh_size) ||
-		    !in_bounds(desc, descsz, s->sh_size))
-			return softsgx_fail(err, -EINVAL,
-					    "%s offset %llu: note (namesz %u, descsz "
-					    "%u) runs beyond the section",
-					    SGX_ELF_NOTE_SECTION, (unsigned long long)off, namesz,
-					    descsz);
-		if (namesz == sizeof(SGX_ELF_NOTE_NAME) &&
-		    !memcmp(p + off + 12, SGX_ELF_NOTE_NAME, sizeof(SGX_ELF_NOTE_NAME))) {
-			if (type != NT_SOFTSGX_ENCLAVE)
-				return softsgx_fail(err, -EINVAL,
-						    "%s offset %llu: unknown softsgx "
-						    "note type %u",
-						    SGX_ELF_NOTE_SECTION, (unsigned long long)off,
-						    type);
-			if (found)
-				return softsgx_fail(err, -EINVAL,
-						    "%s offset %llu: a second softsgx "
-						    "note",
-						    SGX_ELF_NOTE_SECTION, (unsigned long long)off);
-			if (descsz != sizeof(e->note))
-				return softsgx_fail(err, -EINVAL,
-						    "%s offset %llu: descriptor of %u "
-						    "bytes, version 1 has %zu",
-						    SGX_ELF_NOTE_SECTION, (unsigned long long)off,
-						    descsz, sizeof(e->note));
-			memcpy(&e->note, p + desc, sizeof(e->note));
-			found = true;
-		}
-		off = desc + ((descsz + 3ull) & ~3ull);
+		if (rc)
+			return rc;
 	}
 	if (!found)
 		return softsgx_fail(err, -EINVAL, "%s holds no \"%s\" note", SGX_ELF_NOTE_SECTION,
