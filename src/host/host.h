@@ -104,6 +104,7 @@ struct host_thread {
 	uint64_t magic;
 	struct sgx_lp lp;
 	void *altstack; /* our sigaltstack: how a handler finds this without TLS */
+	bool borrowed_altstack; /* the thread's own altstack was in use: known by that one */
 	size_t altstack_size;
 	size_t map_size;
 	pid_t tid;

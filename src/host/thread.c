@@ -33,8 +33,9 @@ static void thread_release(void *arg)
 
 	if (!t || t->lp.in_enclave)
 		return; /* a thread leaving from inside an enclave keeps its TCS busy, as on hardware */
-	raw_syscall(SYS_sigaltstack, (long)(t->program_altstack_set ? &t->program_altstack : &off),
-		    0, 0);
+	if (!t->borrowed_altstack)
+		raw_syscall(SYS_sigaltstack,
+			    (long)(t->program_altstack_set ? &t->program_altstack : &off), 0, 0);
 	for (size_t i = 0; i < atomic_load(&registry_top); i++)
 		if (atomic_load(&registry[i]) == t)
 			atomic_store(&registry[i], NULL);
@@ -80,6 +81,24 @@ struct host_thread *thread_peek(void)
 	return self;
 }
 
+/*
+ * sigaltstack() fails (EPERM) on the alternate stack itself, i.e. when a thread's first ENCLU
+ * is taken in a handler running there (a raw-ENCLU program, a sanitizer's altstack).  Then the
+ * thread is known by that stack instead of ours, as long as its owner keeps it.
+ */
+static bool borrow_altstack(struct host_thread *t)
+{
+	stack_t cur;
+
+	if (raw_syscall(SYS_sigaltstack, 0, (long)&cur, 0) < 0 || (cur.ss_flags & SS_DISABLE) ||
+	    !cur.ss_sp)
+		return false;
+	t->altstack = cur.ss_sp;
+	t->altstack_size = cur.ss_size;
+	t->borrowed_altstack = true;
+	return true;
+}
+
 struct host_thread *thread_current(void)
 {
 	size_t stack = altstack_size();
@@ -97,11 +116,15 @@ struct host_thread *thread_current(void)
 	t->map_size = 4096 + stack;
 	t->tid = (pid_t)syscall(SYS_gettid);
 	ss = (stack_t){.ss_sp = t->altstack, .ss_size = stack};
-	if (raw_syscall(SYS_sigaltstack, (long)&ss, (long)&old, 0) < 0 || register_thread(t) < 0) {
+	if (raw_syscall(SYS_sigaltstack, (long)&ss, (long)&old, 0) < 0 && !borrow_altstack(t)) {
 		munmap(t, t->map_size);
 		return NULL;
 	}
-	if (!(old.ss_flags & SS_DISABLE)) {
+	if (register_thread(t) < 0) {
+		munmap(t, t->map_size);
+		return NULL;
+	}
+	if (!t->borrowed_altstack && !(old.ss_flags & SS_DISABLE)) {
 		t->program_altstack = old;
 		t->program_altstack_set = true;
 	}
@@ -137,7 +160,7 @@ int thread_sigaltstack(const stack_t *ss, stack_t *old)
 {
 	struct host_thread *t = self;
 
-	if (!t)
+	if (!t || t->borrowed_altstack)
 		return -ENOSYS;
 	if (old) {
 		if (t->program_altstack_set)
