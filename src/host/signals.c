@@ -196,3 +196,42 @@ void signals_deliver(int sig, siginfo_t *info, ucontext_t *uc)
 		fn(sig);
 	}
 }
+
+/*
+ * The emulation's own signals cannot be blocked: a blocked synchronous fault kills the process
+ * (the kernel forces the default action), and an ENCLU in a thread that blocked everything
+ * would do exactly that.  The kernel delivers these faults whatever the mask says anyway, so
+ * leaving them out of the program's masks changes nothing else it could observe.
+ */
+static const sigset_t *without_ours(int how, const sigset_t *set, sigset_t *copy)
+{
+	static const int sigs[] = {SIGILL, SIGSEGV, SIGBUS, SIGFPE};
+
+	if (!set || how == SIG_UNBLOCK)
+		return set;
+	*copy = *set;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigdelset(copy, sigs[i]);
+	return copy;
+}
+
+EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	static int (*real)(int, const sigset_t *, sigset_t *);
+	sigset_t copy;
+
+	if (!real)
+		real = (int (*)(int, const sigset_t *, sigset_t *))dlsym(RTLD_NEXT, "sigprocmask");
+	return real(how, without_ours(how, set, &copy), old);
+}
+
+EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	static int (*real)(int, const sigset_t *, sigset_t *);
+	sigset_t copy;
+
+	if (!real)
+		real = (int (*)(int, const sigset_t *, sigset_t *))dlsym(RTLD_NEXT,
+									 "pthread_sigmask");
+	return real(how, without_ours(how, set, &copy), old);
+}

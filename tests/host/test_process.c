@@ -5,6 +5,7 @@
  * working in the child, and exec with an emptied environment still runs emulated.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -134,6 +135,27 @@ out:
 	return ret;
 }
 
+static void *blocked_thread(void *arg)
+{
+	sigset_t all;
+
+	(void)arg;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	return (void *)(intptr_t)run_enclave(4);
+}
+
+static void thread_that_blocks_every_signal_still_enters(void **state)
+{
+	pthread_t t;
+	void *ret;
+
+	(void)state;
+	assert_int_equal(pthread_create(&t, NULL, blocked_thread, NULL), 0);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_int_equal((intptr_t)ret, 0);
+}
+
 static void forked_child_builds_and_enters_its_own_enclave(void **state)
 {
 	int status;
@@ -177,6 +199,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(programs_sigill_handler_gets_ud2),
 		cmocka_unit_test(sigaction_reports_the_programs_previous_handler),
 		cmocka_unit_test(asynchronous_signal_reaches_the_program),
+		cmocka_unit_test(thread_that_blocks_every_signal_still_enters),
 		cmocka_unit_test(forked_child_builds_and_enters_its_own_enclave),
 		cmocka_unit_test(exec_with_an_empty_environment_stays_emulated),
 	};
