@@ -995,6 +995,39 @@ static void shipped_policy_loads_with_its_contexts_and_confines_app_t(void **sta
 	env_fini(&e);
 }
 
+/* Two modules alive in one thread: labels memoized per thread never cross instances. */
+static void two_module_instances_keep_their_own_labels(void **state)
+{
+	struct env a, b;
+
+	(void)state;
+	env_init(&a, "unit", "u:r:app_t");
+	env_init(&b, "unit", "u:r:app_t");
+	sectest_write_file(b.cfg.file_contexts, ENCL_DEV "\t-c\tu:object_r:file_t\n");
+	env_start_ok(&a);
+	env_start_ok(&b);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(security_file_open(a.stack, &a.cred, &a.dev, O_RDONLY), 0);
+		assert_int_equal(security_file_open(b.stack, &b.cred, &b.dev, O_RDONLY), -EACCES);
+	}
+	expect_avc(&a, 0);
+	expect_avc(&b, 3,
+		   avc_line(&b, "denied", "read open",
+			    "%s scontext=u:r:app_t tcontext=u:object_r:file_t tclass=chr_file "
+			    "permissive=0",
+			    dev_fields(&b)),
+		   avc_line(&b, "denied", "read open",
+			    "%s scontext=u:r:app_t tcontext=u:object_r:file_t tclass=chr_file "
+			    "permissive=0",
+			    dev_fields(&b)),
+		   avc_line(&b, "denied", "read open",
+			    "%s scontext=u:r:app_t tcontext=u:object_r:file_t tclass=chr_file "
+			    "permissive=0",
+			    dev_fields(&b)));
+	env_fini(&b);
+	env_fini(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1013,6 +1046,7 @@ int main(void)
 	    cmocka_unit_test(unknown_classes_and_permissions_follow_handle_unknown),
 	    cmocka_unit_test(reject_unknown_policy_is_refused_at_start),
 	    cmocka_unit_test(repeated_decisions_are_served_from_the_avc),
+	    cmocka_unit_test(two_module_instances_keep_their_own_labels),
 	    cmocka_unit_test(concurrent_denials_are_each_audited_whole),
 	    cmocka_unit_test(malformed_policy_files_are_refused),
 	    cmocka_unit_test(malformed_enclave_contexts_are_refused_with_line),

@@ -41,15 +41,55 @@ int sel_context_label(struct selinux *m, const char *context, struct sel_label *
 	return ret ? softsgx_fail(err, ret, "out of memory") : 0;
 }
 
+/*
+ * One-entry per-thread memos in front of the sidmaps: the hooks ask about the same process
+ * and the same device again and again, and a hit takes no lock.  Entries of the sidmaps are
+ * never removed while the module lives, so a memo of this module's generation stays valid.
+ */
+struct label_memo {
+	uint64_t gen; /* the module instance; 0: empty */
+	char key[SOFTSGX_CONTEXT_MAX];
+	struct sel_label l;
+};
+
+static __thread struct label_memo memo_process, memo_device;
+
+static bool memo_get(const struct label_memo *c, const struct selinux *m, const char *key,
+		     struct sel_label *l)
+{
+	if (c->gen != m->gen || strcmp(c->key, key))
+		return false;
+	*l = c->l;
+	return true;
+}
+
+static void memo_put(struct label_memo *c, const struct selinux *m, const char *key,
+		     const struct sel_label *l)
+{
+	size_t len = strlen(key);
+
+	if (len >= sizeof(c->key))
+		return;
+	memcpy(c->key, key, len + 1);
+	c->l = *l;
+	c->gen = m->gen;
+}
+
 int sel_process_label(struct selinux *m, const struct lsm_cred *cred, struct sel_label *l)
 {
 	const char *ctx = m->host_context;
+	int ret;
 
 	if (!ctx[0])
 		ctx = cred->context && cred->context[0] ? cred->context : m->process_context;
 	if (!ctx[0])
 		return -EINVAL; /* no label for this process: the framework denies and audits */
-	return sel_context_label(m, ctx, l, NULL);
+	if (memo_get(&memo_process, m, ctx, l))
+		return 0;
+	ret = sel_context_label(m, ctx, l, NULL);
+	if (!ret)
+		memo_put(&memo_process, m, ctx, l);
+	return ret;
 }
 
 /* A context the policy cannot name is the unlabeled initial SID's. */
@@ -97,14 +137,19 @@ int sel_device_label(struct selinux *m, const struct lsm_file *file, struct sel_
 	char ctx[SOFTSGX_CONTEXT_MAX + 1];
 	int ret;
 
-	if (sidmap_get(m->devices, file->path, &l->sid, &l->context))
+	if (memo_get(&memo_device, m, file->path, l))
 		return 0;
-	if (fc_lookup(m, file->path, S_IFCHR, ctx, sizeof(ctx)))
-		snprintf(ctx, sizeof(ctx), "%s", m->file_context);
-	ret = label_or_unlabeled(m, ctx, l);
-	if (!ret)
-		ret = sidmap_put(m->devices, file->path, l->sid, l->context, &l->context);
-	return ret;
+	if (!sidmap_get(m->devices, file->path, &l->sid, &l->context)) {
+		if (fc_lookup(m, file->path, S_IFCHR, ctx, sizeof(ctx)))
+			snprintf(ctx, sizeof(ctx), "%s", m->file_context);
+		ret = label_or_unlabeled(m, ctx, l);
+		if (!ret)
+			ret = sidmap_put(m->devices, file->path, l->sid, l->context, &l->context);
+		if (ret)
+			return ret;
+	}
+	memo_put(&memo_device, m, file->path, l);
+	return 0;
 }
 
 int sel_enclave_label(struct selinux *m, const struct sgx_sigstruct *sigstruct,

@@ -32,6 +32,7 @@ struct sel_map {
 };
 
 struct selinux {
+	uint64_t gen; /* unique per module instance in this process (per-thread label memos) */
 	struct sepolicy *policy;
 	enum sepolicy_unknown unknown;
 	bool enforcing;

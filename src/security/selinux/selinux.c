@@ -15,6 +15,8 @@
 
 #define SEL_AVC_ENTRIES 4096
 
+static uint64_t sel_generation;
+
 /* Map the module's classes and permissions onto the policy; refuse per handle_unknown=reject. */
 static int map_classes(struct selinux *m, struct softsgx_err *err)
 {
@@ -112,6 +114,7 @@ int sel_init(struct selinux **out, struct lsm_audit *audit, const struct softsgx
 	if (!m)
 		return softsgx_fail(err, -ENOMEM, "out of memory");
 	pthread_mutex_init(&m->fc_lock, NULL);
+	m->gen = __atomic_add_fetch(&sel_generation, 1, __ATOMIC_RELAXED);
 	m->audit = audit;
 	m->enforcing = cfg->selinux_mode == SOFTSGX_SELINUX_ENFORCING;
 	ret = sel_avc_create(&m->avc, SEL_AVC_ENTRIES);
