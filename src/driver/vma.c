@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The default source-mapping provider: what the kernel reads from a VMA, taken from
- * /proc/self/smaps (the maps lines plus each mapping's "Anonymous:"/"Swap:" counters) and,
- * for noexec, statvfs(2) of the backing file or /proc/self/mountinfo by device.  /proc is read
- * at most once per ioctl: refresh() only marks the snapshot stale, the first lookup rereads
- * it, and every later lookup in that ioctl is a binary search.
+ * /proc/self/maps, /proc/self/smaps (each mapping's "Anonymous:"/"Swap:" counters: was a
+ * private file mapping written?) and, for noexec, statvfs(2) of the backing file or
+ * /proc/self/mountinfo by device.  Each is read at most once per ioctl and only when needed:
+ * refresh() marks the snapshot stale, the first lookup rereads maps, the first lookup of a
+ * private file mapping reads smaps (it walks page tables, far slower than maps), and every
+ * later lookup in that ioctl is a binary search.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +27,7 @@ struct proc_vma {
 struct sgxk_proc_vmas {
 	pthread_mutex_t lock;
 	bool stale;
+	bool written_known; /* smaps read for this snapshot */
 	struct proc_vma *v;
 	size_t n, cap;
 };
@@ -124,35 +127,75 @@ static int push(struct sgxk_proc_vmas *p, const struct sgxk_vma *v)
 	return 0;
 }
 
-/* smaps: header lines, then "Key: value kB" lines for the mapping above them. */
+/* maps: one header line per mapping. */
 static int load(struct sgxk_proc_vmas *p)
 {
 	size_t len;
-	char *buf = read_proc("/proc/self/smaps", &len), *line, *next;
+	char *buf = read_proc("/proc/self/maps", &len), *line, *next;
 	struct sgxk_vma v;
 	int ret = 0;
 
 	if (!buf)
 		return -EFAULT;
 	p->n = 0;
+	p->written_known = false;
+	for (line = buf; *line; line = next) {
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
+		if (!parse_header(line, &v) && (ret = push(p, &v)))
+			break;
+	}
+	free(buf);
+	return ret;
+}
+
+static struct proc_vma *find(struct sgxk_proc_vmas *p, uint64_t addr)
+{
+	size_t lo = 0, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr < p->v[mid].v.start)
+			hi = mid;
+		else if (addr >= p->v[mid].v.end)
+			lo = mid + 1;
+		else
+			return &p->v[mid];
+	}
+	return NULL;
+}
+
+/*
+ * smaps: header lines, then "Key: value kB" lines for the mapping above them.  A private file
+ * mapping with anonymous (or swapped) pages has been written: the kernel's vma->anon_vma.
+ */
+static void load_written(struct sgxk_proc_vmas *p)
+{
+	size_t len;
+	char *buf = read_proc("/proc/self/smaps", &len), *line, *next;
+	struct proc_vma *cur = NULL;
+	struct sgxk_vma v;
+
+	p->written_known = true;
+	if (!buf)
+		return;
 	for (line = buf; *line; line = next) {
 		unsigned long long kb;
 
 		next = strchr(line, '\n');
 		next = next ? next + 1 : line + strlen(line);
 		if (!parse_header(line, &v)) {
-			if ((ret = push(p, &v)))
-				break;
-		} else if (p->n && (sscanf(line, "Anonymous: %llu", &kb) == 1 ||
-				    sscanf(line, "Swap: %llu", &kb) == 1)) {
-			struct sgxk_vma *cur = &p->v[p->n - 1].v;
-
-			if (kb && !cur->anonymous && !cur->shared)
-				cur->written = true;
+			cur = find(p, v.start);
+			if (cur && cur->v.start != v.start)
+				cur = NULL;
+		} else if (cur && (sscanf(line, "Anonymous: %llu", &kb) == 1 ||
+				   sscanf(line, "Swap: %llu", &kb) == 1)) {
+			if (kb && !cur->v.anonymous && !cur->v.shared)
+				cur->v.written = true;
 		}
 	}
 	free(buf);
-	return ret;
 }
 
 /* The mount holding device @dev has the noexec option (mountinfo field 6). */
@@ -211,7 +254,7 @@ static int proc_refresh(void *ctx)
 static int proc_lookup(void *ctx, uint64_t addr, struct sgxk_vma *vma)
 {
 	struct sgxk_proc_vmas *p = ctx;
-	size_t lo = 0, hi;
+	struct proc_vma *pv;
 	int ret = -EFAULT;
 
 	pthread_mutex_lock(&p->lock);
@@ -222,21 +265,17 @@ static int proc_lookup(void *ctx, uint64_t addr, struct sgxk_vma *vma)
 		}
 		p->stale = false;
 	}
-	hi = p->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		struct proc_vma *pv = &p->v[mid];
-
-		if (addr < pv->v.start) {
-			hi = mid;
-		} else if (addr >= pv->v.end) {
-			lo = mid + 1;
-		} else {
-			if (!pv->noexec_known)
-				resolve_noexec(pv);
+	pv = find(p, addr);
+	if (pv) {
+		if (!pv->v.anonymous && !pv->v.shared && !p->written_known) {
+			load_written(p);
+			pv = find(p, addr);
+		}
+		if (pv && !pv->noexec_known)
+			resolve_noexec(pv);
+		if (pv) {
 			*vma = pv->v;
 			ret = 0;
-			break;
 		}
 	}
 	pthread_mutex_unlock(&p->lock);
