@@ -48,7 +48,8 @@ static int install(int sig, void (*handler)(int, siginfo_t *, void *), int flags
 	 * SA_NODEFER: the emulated CPU may itself fault inside our handler (a CPUID under CPUID
 	 * faulting) and that nested fault must be handled, not kill the process.
 	 */
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | (flags & SA_RESTART);
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER |
+		      (flags & (SA_RESTART | SA_NOCLDSTOP | SA_NOCLDWAIT));
 	if (mask)
 		sa.sa_mask = *mask;
 	else

@@ -32,9 +32,17 @@ struct saved_bases {
 	uint64_t fs, gs;
 };
 
+/*
+ * Whether the bytes at the interrupted RIP are @bytes.  Not when the fault was the fetch of that
+ * instruction itself (a jump to unmapped memory): reading there would fault again.
+ */
 static bool insn_is(const ucontext_t *uc, const uint8_t *bytes, size_t len)
 {
-	return !memcmp((const void *)uc->uc_mcontext.gregs[REG_RIP], bytes, len);
+	const greg_t *g = uc->uc_mcontext.gregs;
+
+	if (g[REG_TRAPNO] == X86_TRAP_PF && (g[REG_ERR] & X86_PF_INSTR))
+		return false;
+	return !memcmp((const void *)g[REG_RIP], bytes, len);
 }
 
 static bool is_enclu(const ucontext_t *uc)

@@ -63,6 +63,21 @@ static void programs_sigsegv_handler_gets_its_own_faults(void **state)
 	assert_int_equal(sigaction(SIGSEGV, &old, NULL), 0);
 }
 
+static void programs_sigsegv_handler_gets_a_jump_to_nowhere(void **state)
+{
+	struct sigaction old;
+	void (*nowhere)(void) = (void (*)(void))bad_address;
+
+	(void)state;
+	memset(&got, 0, sizeof(got));
+	install(SIGSEGV, on_fault, &old);
+	if (!sigsetjmp(jump, 1))
+		nowhere();
+	assert_int_equal(got.sig, SIGSEGV);
+	assert_ptr_equal(got.addr, (void *)bad_address);
+	assert_int_equal(sigaction(SIGSEGV, &old, NULL), 0);
+}
+
 static void programs_sigill_handler_gets_ud2(void **state)
 {
 	struct sigaction old;
@@ -196,6 +211,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(programs_sigsegv_handler_gets_its_own_faults),
+		cmocka_unit_test(programs_sigsegv_handler_gets_a_jump_to_nowhere),
 		cmocka_unit_test(programs_sigill_handler_gets_ud2),
 		cmocka_unit_test(sigaction_reports_the_programs_previous_handler),
 		cmocka_unit_test(asynchronous_signal_reaches_the_program),
