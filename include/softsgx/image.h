@@ -16,19 +16,19 @@
 #include "softsgx/err.h"
 
 struct sgx_image_page {
-	uint64_t offset; /* from BASEADDR, page-aligned */
+	uint64_t offset;	/* from BASEADDR, page-aligned */
 	uint64_t secinfo_flags; /* SECINFO.FLAGS as added (type and R/W/X) */
-	uint16_t measured; /* bit i: the 256-byte chunk i is EEXTENDed */
-	uint8_t *data; /* 4096 bytes (zeros for an unmeasured page with no data) */
+	uint16_t measured;	/* bit i: the 256-byte chunk i is EEXTENDed */
+	uint8_t *data;		/* 4096 bytes (zeros for an unmeasured page with no data) */
 };
 
 /* The largest image the parsers build (pages held in memory), and the largest SECS.SIZE. */
-#define SGX_IMAGE_MAX_PAGES   (1ull << 18) /* 1 GiB */
-#define SGX_IMAGE_MAX_SIZE    (1ull << 36)
-#define SGX_IMAGE_MIN_SIZE    8192ull
+#define SGX_IMAGE_MAX_PAGES (1ull << 18) /* 1 GiB */
+#define SGX_IMAGE_MAX_SIZE  (1ull << 36)
+#define SGX_IMAGE_MIN_SIZE  8192ull
 
 struct sgx_image {
-	uint64_t size; /* SECS.SIZE */
+	uint64_t size;		 /* SECS.SIZE */
 	uint32_t ssa_frame_size; /* SECS.SSAFRAMESIZE, in pages */
 	size_t nr_pages;
 	struct sgx_image_page *pages; /* sorted by offset */
@@ -62,7 +62,7 @@ struct sgx_image {
 struct sgx_elf_note {
 	uint32_t version;
 	uint32_t ssa_frame_size; /* pages */
-	uint32_t nssa; /* SSA frames per TCS */
+	uint32_t nssa;		 /* SSA frames per TCS */
 	uint32_t miscselect;
 	uint32_t misc_mask;
 	uint32_t flags; /* SGX_ELF_NOTE_* */
