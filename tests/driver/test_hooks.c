@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -28,7 +29,9 @@ struct call {
 	char hook[24];
 	int prot, flags;
 	unsigned int cmd;
-	bool dirty, measured, src_anonymous, has_src, anon_inode;
+	bool dirty, measured, src_anonymous, has_src, anon_inode, src_written, src_shared;
+	char src_path[256];
+	int src_prot;
 	uint64_t base, ino;
 	uint64_t attributes;
 };
@@ -128,6 +131,10 @@ static int r_enclave_load(void *p, const struct lsm_cred *cr, const struct lsm_e
 	c->prot = prot;
 	c->measured = measured;
 	c->src_anonymous = src->anonymous;
+	c->src_written = src->written;
+	c->src_shared = src->shared;
+	c->src_prot = src->prot;
+	snprintf(c->src_path, sizeof(c->src_path), "%s", src->path ? src->path : "");
 	c->base = e->base;
 	return verdict("enclave_load");
 }
@@ -142,6 +149,7 @@ static int r_enclave_init(void *p, const struct lsm_cred *cr, const struct lsm_e
 	(void)s;
 	c->has_src = src != NULL;
 	c->src_anonymous = src && src->anonymous;
+	snprintf(c->src_path, sizeof(c->src_path), "%s", src && src->path ? src->path : "");
 	c->attributes = attrs->flags;
 	c->base = e->base;
 	return verdict("enclave_init");
@@ -405,6 +413,64 @@ static void test_driver_checks_precede_the_later_hooks(void **state)
 	free(s);
 }
 
+/* The source mappings the hooks see: a file (path, prot, written or not) and anonymous memory. */
+static void test_hooks_see_file_and_anonymous_sources(void **state)
+{
+	char path[] = "/var/tmp/softsgx-hooks-XXXXXX";
+	struct sgx_sigstruct *s = calloc(1, sizeof(*s));
+	struct dt d;
+	struct dt_encl e;
+	uint64_t count;
+	uint8_t *ro, *rw;
+	void *sigmap;
+	int fd, mark;
+
+	(void)state;
+	start(&d, false, SOFTSGX_INODE_CHARDEV);
+	dt_encl_build(&d, &e, ESIZE, 0);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 0x4000), 0);
+	ro = mmap(NULL, 0x2000, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+	rw = mmap(NULL, 0x2000, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0x2000);
+	assert_true(ro != MAP_FAILED && rw != MAP_FAILED);
+	rw[0] = 1; /* a private file mapping that was written */
+	mark = rec.n;
+	assert_int_equal(dt_add(&d, e.f, ro, 0x1000, 0x1000, REG(SGX_SECINFO_R | SGX_SECINFO_X),
+				SGX_PAGE_MEASURE, &count),
+			 0);
+	assert_int_equal(dt_add(&d, e.f, rw, 0x2000, 0x1000, REG(SGX_SECINFO_R | SGX_SECINFO_X),
+				SGX_PAGE_MEASURE, &count),
+			 0);
+	assert_string_equal(trail(mark), "file_ioctl,enclave_load,file_ioctl,enclave_load");
+	assert_false(rec.calls[mark + 1].src_anonymous);
+	assert_string_equal(rec.calls[mark + 1].src_path, path);
+	assert_int_equal(rec.calls[mark + 1].src_prot, PROT_READ | PROT_EXEC);
+	assert_false(rec.calls[mark + 1].src_written);
+	assert_false(rec.calls[mark + 1].src_shared);
+	assert_false(rec.calls[mark + 3].src_anonymous);
+	assert_true(rec.calls[mark + 3].src_written);
+	/* A SIGSTRUCT read from a file mapping: enclave_init sees that file. */
+	dt_sign(s, e.mrenclave, SGX_ATTR_MODE64BIT, ~0ull, SGX_XFRM_LEGACY);
+	assert_int_equal(pwrite(fd, s, sizeof(*s), 0x3000), (ssize_t)sizeof(*s));
+	sigmap = mmap(NULL, 0x1000, PROT_READ, MAP_SHARED, fd, 0x3000);
+	assert_true(sigmap != MAP_FAILED);
+	mark = rec.n;
+	assert_int_equal(dt_init_encl(&d, e.f, sigmap), -EPERM); /* MRENCLAVE differs */
+	assert_string_equal(trail(mark), "file_ioctl,enclave_init");
+	assert_true(rec.calls[mark + 1].has_src);
+	assert_false(rec.calls[mark + 1].src_anonymous);
+	assert_string_equal(rec.calls[mark + 1].src_path, path);
+	munmap(sigmap, 0x1000);
+	munmap(ro, 0x2000);
+	munmap(rw, 0x2000);
+	close(fd);
+	unlink(path);
+	dt_encl_free(&d, &e);
+	stop(&d);
+	free(s);
+}
+
 static void test_inode_anon_gives_each_open_its_own_inode(void **state)
 {
 	struct sgxk_file *a = NULL, *b = NULL;
@@ -443,6 +509,7 @@ int main(void)
 	    cmocka_unit_test(test_enclave_load_runs_once_per_source_mapping),
 	    cmocka_unit_test(test_a_denial_is_returned_and_changes_nothing),
 	    cmocka_unit_test(test_driver_checks_precede_the_later_hooks),
+	    cmocka_unit_test(test_hooks_see_file_and_anonymous_sources),
 	    cmocka_unit_test(test_inode_anon_gives_each_open_its_own_inode),
 	};
 
