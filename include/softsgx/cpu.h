@@ -71,7 +71,10 @@ struct sgx_epcm_view {
 };
 int sgx_epcm_read(const struct sgx_cpu *cpu, size_t index, struct sgx_epcm_view *view);
 
-/* IA32_SGXLEPUBKEYHASH0-3: the kernel writes the enclave's MRSIGNER before EINIT (FLC). */
+/*
+ * IA32_SGXLEPUBKEYHASH0-3: the kernel writes the enclave's MRSIGNER before EINIT (FLC).  Per
+ * logical processor: the calling thread's EINITs see the value it wrote itself.
+ */
 void sgx_cpu_set_lepubkeyhash(struct sgx_cpu *cpu, const uint8_t hash[32]);
 
 /*

@@ -78,7 +78,7 @@ struct sgx_cpu {
 	pthread_mutex_t encls_lock;
 	atomic_flag epcm_lock;
 	uint64_t next_eid;
-	uint8_t lepubkeyhash[32];
+	uint8_t lepubkeyhash[32];	/* last written by any thread (see sgx_cpu_lepubkeyhash) */
 	atomic_uint pending_interrupts; /* test hook: EINITs that see an unmasked event */
 	struct sgx_kdf kdf;
 };
@@ -117,6 +117,9 @@ static inline struct sgx_secs *sgx_secs_page(const struct sgx_cpu *cpu, size_t i
 {
 	return (struct sgx_secs *)sgx_epc_addr(cpu, index);
 }
+
+/* IA32_SGXLEPUBKEYHASH as the calling thread's logical processor holds it (ENCLS context). */
+const uint8_t *sgx_cpu_lepubkeyhash(const struct sgx_cpu *cpu);
 
 /* The valid SECS at @p (a kernel pointer), or NULL. */
 struct sgx_epcm_entry *sgx_secs_entry(struct sgx_cpu *cpu, const void *p, size_t *index);

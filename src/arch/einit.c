@@ -69,7 +69,7 @@ static int check_token(const struct sgx_cpu *cpu, const struct sgx_einittoken *t
 	deps.miscselect = t->masked_miscselect_le;
 	deps.attributes = t->masked_attributes_le;
 	memcpy(deps.cpu_svn, t->cpu_svn_le, 16);
-	memcpy(deps.mrsigner, cpu->lepubkeyhash, 32);
+	memcpy(deps.mrsigner, sgx_cpu_lepubkeyhash(cpu), 32);
 	memcpy(deps.key_id, t->key_id, 32);
 	sgx_keys_einittoken_key(cpu, &deps, key);
 	sgx_cmac_aes128(key, t, EINITTOKEN_MACED_BYTES, mac);
@@ -132,14 +132,14 @@ static int einit_checks(struct sgx_cpu *cpu, const struct sgx_sigstruct *sig,
 		return SGX_INVALID_MEASUREMENT;
 	sgx_sigstruct_mrsigner(sig, mrsigner);
 	if ((secs->attributes.flags & SGX_ATTR_EINITTOKENKEY) &&
-	    memcmp(mrsigner, cpu->lepubkeyhash, 32))
+	    memcmp(mrsigner, sgx_cpu_lepubkeyhash(cpu), 32))
 		return SGX_INVALID_ATTRIBUTE;
 	ret = check_attributes(sig, secs);
 	if (ret)
 		return ret;
 	if (token && (token->valid & 1))
 		return check_token(cpu, token, secs, mrenclave, mrsigner);
-	if (memcmp(mrsigner, cpu->lepubkeyhash, 32))
+	if (memcmp(mrsigner, sgx_cpu_lepubkeyhash(cpu), 32))
 		return SGX_INVALID_EINITTOKEN;
 	return 0;
 }

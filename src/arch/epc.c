@@ -148,11 +148,30 @@ int sgx_epcm_read(const struct sgx_cpu *cpu, size_t index, struct sgx_epcm_view 
 	return 0;
 }
 
+/*
+ * IA32_SGXLEPUBKEYHASH0-3 are per logical processor, and the kernel writes them and runs EINIT
+ * on the same CPU with preemption disabled.  Here a host thread is a logical processor: the
+ * value a thread wrote is the one its own EINITs see, so concurrent EINITs of enclaves with
+ * different signers cannot see each other's hash.  A thread that never wrote one sees the
+ * value written last by any thread.
+ */
+static _Thread_local struct {
+	const struct sgx_cpu *cpu;
+	uint8_t hash[32];
+} lp_msr;
+
 void sgx_cpu_set_lepubkeyhash(struct sgx_cpu *cpu, const uint8_t hash[32])
 {
+	lp_msr.cpu = cpu;
+	memcpy(lp_msr.hash, hash, sizeof(lp_msr.hash));
 	sgx_encls_enter(cpu);
 	memcpy(cpu->lepubkeyhash, hash, sizeof(cpu->lepubkeyhash));
 	sgx_encls_leave(cpu);
+}
+
+const uint8_t *sgx_cpu_lepubkeyhash(const struct sgx_cpu *cpu)
+{
+	return lp_msr.cpu == cpu ? lp_msr.hash : cpu->lepubkeyhash;
 }
 
 void sgx_cpu_inject_unmasked_events(struct sgx_cpu *cpu, unsigned int count)

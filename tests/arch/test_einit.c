@@ -4,6 +4,9 @@
  * identity it records, and a real enclave (Fortanix's test_enclave.sgxs) reaching INIT with the
  * MRENCLAVE its vectors publish.  SIGSTRUCTs are signed with the vector key sig1.key.pem.
  */
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include <openssl/evp.h>
 
 #include "cpu_test_util.h"
@@ -561,6 +564,123 @@ static void fortanix_test_enclave_reaches_init_with_its_published_mrenclave(void
 	t_cpu_free(t);
 }
 
+/* ---- concurrent EINITs ------------------------------------------------------------------ */
+
+struct einit_thread {
+	struct t_cpu *t;
+	size_t first_page; /* this thread's two EPC pages */
+	uint64_t base;
+	const struct sgx_signing_key *key;
+	atomic_int *failures;
+};
+
+/* One enclave (SECS + one measured page), built, initialised and removed, 100 times. */
+static void *einit_loop(void *arg)
+{
+	struct einit_thread *et = arg;
+	struct sgx_secs *params = aligned_alloc(4096, sizeof(*params));
+	struct sgx_sigstruct *s = aligned_alloc(4096, sizeof(*s));
+	uint8_t *page_src = aligned_alloc(4096, 4096), mrsigner[32];
+	struct sgx_secinfo si = {.flags = T_REG_RX};
+	struct sgx_measure m;
+	void *secs = sgx_epc_page(et->t->cpu, et->first_page);
+	void *page = sgx_epc_page(et->t->cpu, et->first_page + 1);
+
+	t_secs(params);
+	params->base = et->base;
+	memset(page_src, 0x3C, 4096);
+	sgx_measure_init(&m, NULL);
+	sgx_measure_ecreate(&m, 1, T_SIZE);
+	sgx_measure_eadd(&m, 0, T_REG_RX);
+	sgx_measure_eextend_page(&m, 0, page_src);
+	sgx_sigstruct_init(s);
+	s->body.attributes = params->attributes;
+	sgx_measure_final(&m, s->body.mrenclave);
+	sgx_measure_free(&m);
+	if (sgx_sigstruct_sign(s, et->key, NULL))
+		atomic_fetch_add(et->failures, 1000);
+	sgx_sigstruct_mrsigner(s, mrsigner);
+	for (int i = 0; i < 100; i++) {
+		struct sgx_secinfo ssi = {0};
+		struct sgx_pageinfo pi = {.contents = (uintptr_t)params,
+					  .metadata = (uintptr_t)&ssi};
+		int ret = sgx_encls_ecreate(et->t->cpu, &pi, secs);
+
+		pi = (struct sgx_pageinfo){.addr = et->base,
+					   .contents = (uintptr_t)page_src,
+					   .metadata = (uintptr_t)&si,
+					   .secs = (uintptr_t)secs};
+		ret = ret ? ret : sgx_encls_eadd(et->t->cpu, &pi, page);
+		for (int c = 0; c < 16 && !ret; c++)
+			ret = sgx_encls_eextend(et->t->cpu, secs, (uint8_t *)page + 256 * c);
+		sgx_cpu_set_lepubkeyhash(et->t->cpu, mrsigner);
+		ret = ret ? ret : sgx_encls_einit(et->t->cpu, s, secs, NULL);
+		if (ret)
+			atomic_fetch_add(et->failures, 1);
+		sgx_encls_eremove(et->t->cpu, page);
+		sgx_encls_eremove(et->t->cpu, secs);
+	}
+	free(params);
+	free(s);
+	free(page_src);
+	return NULL;
+}
+
+static void concurrent_einits_of_different_signers_each_see_their_own_launch_hash(void **state)
+{
+	struct t_cpu *t = t_cpu_new();
+	struct softsgx_err err = {0};
+	struct sgx_signing_key *other;
+	atomic_int failures = 0;
+	struct einit_thread et[2] = {
+	    {.t = t, .first_page = 10, .base = T_BASE, .key = key, .failures = &failures},
+	    {.t = t, .first_page = 20, .base = T_BASE + 0x100000, .failures = &failures},
+	};
+	pthread_t th[2];
+
+	(void)state;
+	assert_int_equal(sgx_signing_key_generate(&other, &err), 0);
+	et[1].key = other;
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, einit_loop, &et[i]), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	assert_int_equal(atomic_load(&failures), 0);
+	sgx_signing_key_free(other);
+	t_cpu_free(t);
+}
+
+static void *write_other_hash(void *arg)
+{
+	struct t_cpu *t = arg;
+	uint8_t other[32];
+
+	memset(other, 0xAB, sizeof(other));
+	sgx_cpu_set_lepubkeyhash(t->cpu, other);
+	return NULL;
+}
+
+/* IA32_SGXLEPUBKEYHASH is per logical processor: another thread's write does not reach ours. */
+static void another_threads_launch_hash_write_does_not_reach_this_thread(void **state)
+{
+	struct t_cpu *t = t_cpu_new();
+	uint8_t mrenclave[32];
+	struct sgx_secs params;
+	pthread_t th;
+	void *secs;
+
+	(void)state;
+	t_secs(&params);
+	build(t, &params, &secs, mrenclave);
+	sigstruct_for(&sig, &params, mrenclave);
+	sign(&sig);
+	sgx_cpu_set_lepubkeyhash(t->cpu, key_mrsigner);
+	assert_int_equal(pthread_create(&th, NULL, write_other_hash, t), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(sgx_encls_einit(t->cpu, &sig, secs, NULL), SGX_SUCCESS);
+	t_cpu_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -570,6 +690,8 @@ int main(void)
 	    cmocka_unit_test(einit_faults_on_misaligned_sigstruct_or_non_secs),
 	    cmocka_unit_test(einit_with_an_invalid_token_mac_is_invalid_einittoken),
 	    cmocka_unit_test(fortanix_test_enclave_reaches_init_with_its_published_mrenclave),
+	    cmocka_unit_test(concurrent_einits_of_different_signers_each_see_their_own_launch_hash),
+	    cmocka_unit_test(another_threads_launch_hash_write_does_not_reach_this_thread),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
