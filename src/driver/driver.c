@@ -238,6 +238,7 @@ int sgxk_open(struct sgxk *k, const char *path, int flags, struct sgxk_file **ou
 	if (!f)
 		return -ENOMEM;
 	f->device = dev;
+	f->accmode = flags & O_ACCMODE;
 	snprintf(f->path, sizeof(f->path), "%s", canon);
 	atomic_init(&f->refs, 1);
 	file_identity(k, f);

@@ -46,6 +46,7 @@ struct sgxk_page_table {
 struct sgxk_vma_area {
 	uint64_t start, end;
 	int prot;
+	bool maywrite;		    /* VM_MAYWRITE: the file was opened for writing */
 	struct sgxk_vma_area *next; /* sorted by start */
 };
 
@@ -76,6 +77,7 @@ struct sgxk_encl {
 struct sgxk_file {
 	atomic_int refs;
 	enum lsm_device device;
+	int accmode; /* O_RDONLY, O_WRONLY or O_RDWR */
 	char path[64];
 	struct lsm_file lsm;
 	struct sgxk_encl *encl; /* enclave device only */

@@ -10,6 +10,7 @@
  * sgxk_fault: EAUG for an SGX2 hole, SIGBUS otherwise, as upstream.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -187,7 +188,7 @@ static void vma_merge(struct sgxk_encl *encl)
 	for (struct sgxk_vma_area *a = encl->vmas; a && a->next;) {
 		struct sgxk_vma_area *b = a->next;
 
-		if (a->end == b->start && a->prot == b->prot) {
+		if (a->end == b->start && a->prot == b->prot && a->maywrite == b->maywrite) {
 			a->end = b->end;
 			a->next = b->next;
 			free(b);
@@ -303,6 +304,7 @@ static int do_mmap(struct sgxk *k, struct sgxk_file *file, uint64_t hint, uint64
 	a->start = start;
 	a->end = start + len;
 	a->prot = prot;
+	a->maywrite = file->accmode != O_RDONLY;
 	pthread_mutex_lock(&encl->lock);
 	vma_link(encl, a);
 	populate(k, encl, a->start, a->end, prot);
@@ -343,6 +345,12 @@ void *sgxk_mmap(struct sgxk *k, struct sgxk_file *file, void *addr, size_t len, 
 		goto fail;
 	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && (hint & ~SGXK_PAGE_MASK))
 		goto fail;
+	/* do_mmap's file checks: a shared writable mapping needs FMODE_WRITE, any FMODE_READ. */
+	ret = -EACCES;
+	if ((prot & PROT_WRITE) && file->accmode == O_RDONLY)
+		goto fail;
+	if (file->accmode == O_WRONLY)
+		goto fail;
 	pthread_rwlock_wrlock(&k->mm_lock);
 	ret = do_mmap(k, file, hint, len, prot, flags, &out);
 	pthread_rwlock_unlock(&k->mm_lock);
@@ -356,10 +364,15 @@ fail:
 }
 
 /* One enclave VMA piece [start, end) of an mprotect: the hooks, the cap, then the change. */
-static int mprotect_piece(struct sgxk *k, struct sgxk_encl *encl, uint64_t start, uint64_t end,
-			  int prot)
+static int mprotect_piece(struct sgxk *k, struct sgxk_encl *encl, struct sgxk_vma_area *a,
+			  uint64_t start, uint64_t end, int prot)
 {
-	int ret = security_file_mprotect(k->opts.lsm, &k->opts.cred, &encl->file->lsm, prot);
+	int ret;
+
+	/* VM_MAYWRITE is clear on a shared mapping of a file not opened for writing. */
+	if ((prot & PROT_WRITE) && !a->maywrite)
+		return -EACCES;
+	ret = security_file_mprotect(k->opts.lsm, &k->opts.cred, &encl->file->lsm, prot);
 
 	if (!ret)
 		ret = check_map(k, encl->file, start, end, prot);
@@ -416,7 +429,7 @@ int sgxk_mprotect(struct sgxk *k, void *addr, size_t len, int prot)
 		}
 		uint64_t piece_end = a->end < end ? a->end : end;
 
-		ret = mprotect_piece(k, encl, cur, piece_end, prot & SGXK_PROT_RWX);
+		ret = mprotect_piece(k, encl, a, cur, piece_end, prot & SGXK_PROT_RWX);
 		cur = piece_end;
 	}
 	pthread_rwlock_unlock(&k->mm_lock);

@@ -509,6 +509,38 @@ static long mmap_provision(struct row_ctx *c)
 	return m == MAP_FAILED ? err : 0;
 }
 
+/* A file opened without write (or read) access, mapped MAP_SHARED, then @new_prot. */
+static long map_by_mode(struct row_ctx *c, int accmode, int prot, int new_prot)
+{
+	struct sgxk_file *f = NULL;
+	int err = 0;
+	long ret;
+	void *p;
+
+	assert_int_equal(sgxk_open(c->d.k, SGXK_DEV_ENCLAVE, accmode, &f), 0);
+	p = sgxk_mmap(c->d.k, f, NULL, 4096, prot, MAP_SHARED, 0, &err);
+	if (p == MAP_FAILED) {
+		ret = err;
+	} else {
+		ret = sgxk_mprotect(c->d.k, p, 4096, new_prot);
+		sgxk_munmap(c->d.k, p, 4096);
+	}
+	sgxk_file_put(c->d.k, f);
+	return ret;
+}
+static long mmap_writable_of_readonly_file(struct row_ctx *c)
+{
+	return map_by_mode(c, O_RDONLY, PROT_READ | PROT_WRITE, PROT_READ);
+}
+static long mmap_of_writeonly_file(struct row_ctx *c)
+{
+	return map_by_mode(c, O_WRONLY, PROT_READ, PROT_READ);
+}
+static long mprotect_writable_of_readonly_file(struct row_ctx *c)
+{
+	return map_by_mode(c, O_RDONLY, PROT_READ, PROT_READ | PROT_WRITE);
+}
+
 /* ---- mprotect ---- */
 
 static long mprotect_to(struct row_ctx *c, uint64_t off, int map_prot, int new_prot)
@@ -864,7 +896,22 @@ static const struct row rows[] = {
      mmap_range_with_one_bad_page,
      EACCES,
      -1},
+    {.name = "mmap_shared_writable_of_file_opened_readonly_is_eacces",
+     .stage = FRESH,
+     .call = mmap_writable_of_readonly_file,
+     .expect = EACCES,
+     .count = -1},
+    {.name = "mmap_of_file_opened_writeonly_is_eacces",
+     .stage = FRESH,
+     .call = mmap_of_writeonly_file,
+     .expect = EACCES,
+     .count = -1},
     /* mprotect */
+    {.name = "mprotect_writable_of_file_opened_readonly_is_eacces",
+     .stage = FRESH,
+     .call = mprotect_writable_of_readonly_file,
+     .expect = EACCES,
+     .count = -1},
     {.name = "mprotect_code_page_writable_is_eacces",
      .stage = LOADED,
      .call = mprotect_code_writable,
