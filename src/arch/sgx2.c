@@ -94,8 +94,12 @@ static int emodpr_locked(struct sgx_cpu *cpu, const struct sgx_secinfo *si, void
 		return SGX_FAULT_GP;
 	sgx_epcm_lock_signals(cpu, &old);
 	ret = modify_target(cpu, epc_page, &e);
+	/*
+	 * After the PENDING/MODIFIED check: an unaccepted TRIM page is SGX_PAGE_NOT_MODIFIABLE,
+	 * an accepted one faults, which is how Linux's REMOVE_PAGES tells them apart.
+	 */
 	if (!ret && e->type != SGX_PT_REG)
-		ret = SGX_PAGE_NOT_MODIFIABLE;
+		ret = SGX_FAULT_PF;
 	if (!ret) {
 		e->rwx &= (uint8_t)(si->flags & SGX_SECINFO_PERMISSION_MASK);
 		e->pr = true;

@@ -199,8 +199,7 @@ static void emodpr_refuses_pending_pages_tcs_and_bad_secinfo(void **state)
 	eaug(t, &e, E_HOLE, &ret);
 	assert_int_equal(sgx_encls_emodpr(t->cpu, &si, t_encl_page(&e, E_HOLE)),
 			 SGX_PAGE_NOT_MODIFIABLE);
-	assert_int_equal(sgx_encls_emodpr(t->cpu, &si, t_encl_page(&e, E_TCS)),
-			 SGX_PAGE_NOT_MODIFIABLE);
+	assert_int_equal(sgx_encls_emodpr(t->cpu, &si, t_encl_page(&e, E_TCS)), SGX_FAULT_PF);
 	si.flags = SGX_SECINFO_W;
 	assert_int_equal(sgx_encls_emodpr(t->cpu, &si, t_encl_page(&e, E_DATA)), SGX_FAULT_GP);
 	si.flags = SGX_SECINFO_R | SGX_SECINFO_TYPE(SGX_PT_TCS);
@@ -215,6 +214,7 @@ static void emodt_trim_then_eaccept_then_eremove(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
 	struct sgx_secinfo si = {.flags = SGX_SECINFO_TYPE(SGX_PT_TRIM)};
+	struct sgx_secinfo rwx = {.flags = SGX_SECINFO_PERMISSION_MASK};
 	struct sgx_exception f;
 	struct t_encl e;
 	uint32_t code;
@@ -226,6 +226,9 @@ static void emodt_trim_then_eaccept_then_eremove(void **state)
 	assert_int_equal(view(t, &e, E_DATA).page_type, SGX_PT_TRIM);
 	assert_int_equal(access_in_enclave(t, &e, E_DATA, PROT_READ, &code), SGX_FAULT_PF);
 	assert_int_equal(code, 0x8005);
+	/* ... and before the enclave accepts it, EMODPR says it is not modifiable. */
+	assert_int_equal(sgx_encls_emodpr(t->cpu, &rwx, t_encl_page(&e, E_DATA)),
+			 SGX_PAGE_NOT_MODIFIABLE);
 	/* A second EMODT of a MODIFIED page is refused. */
 	assert_int_equal(sgx_encls_emodt(t->cpu, &si, t_encl_page(&e, E_DATA)),
 			 SGX_PAGE_NOT_MODIFIABLE);
@@ -238,6 +241,8 @@ static void emodt_trim_then_eaccept_then_eremove(void **state)
 				    &f),
 			 0);
 	assert_false(view(t, &e, E_DATA).modified);
+	/* Linux's REMOVE_PAGES probe: EMODPR faults on an accepted TRIM page. */
+	assert_int_equal(sgx_encls_emodpr(t->cpu, &rwx, t_encl_page(&e, E_DATA)), SGX_FAULT_PF);
 	assert_int_equal(sgx_encls_eremove(t->cpu, t_encl_page(&e, E_DATA)), 0);
 	assert_false(view(t, &e, E_DATA).valid);
 	t_cpu_free(t);
