@@ -6,7 +6,9 @@
  * its children and the programs it execs get the emulation too.  The configuration is checked
  * here first: a malformed file is refused with its line before anything runs.
  */
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -83,6 +85,56 @@ static int set_preload(const char *lib)
 	return ret;
 }
 
+/* PROGRAM as execvp would find it: a path with a slash as is, else the first match in PATH. */
+static int resolve_program(const char *prog, char *out, size_t size)
+{
+	const char *path = getenv("PATH");
+	char *copy, *dir, *save = NULL;
+	int ret = -ENOENT;
+
+	if (strchr(prog, '/'))
+		return (size_t)snprintf(out, size, "%s", prog) < size ? 0 : -ENAMETOOLONG;
+	copy = strdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
+	if (!copy)
+		return -ENOMEM;
+	for (dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		if ((size_t)snprintf(out, size, "%s/%s", dir[0] ? dir : ".", prog) >= size)
+			continue;
+		if (!access(out, X_OK)) {
+			ret = 0;
+			break;
+		}
+	}
+	free(copy);
+	return ret;
+}
+
+/*
+ * A statically linked ELF program has no PT_INTERP: ld.so never runs, LD_PRELOAD never
+ * applies, and the program would run without SGX while appearing to be emulated.  Refuse it.
+ */
+static bool is_static_elf(const char *path)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	bool interp = false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(ph)) {
+		close(fd);
+		return false;
+	}
+	for (int i = 0; i < eh.e_phnum && !interp; i++)
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) == sizeof(ph) &&
+		    ph.p_type == PT_INTERP)
+			interp = true;
+	close(fd);
+	return !interp;
+}
+
 static int check_conf(const char *path, char *abs, size_t size)
 {
 	struct softsgx_config *cfg = malloc(sizeof(*cfg));
@@ -110,7 +162,7 @@ int cmd_run(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *conf = NULL, *context = NULL;
-	char lib[PATH_MAX], conf_abs[PATH_MAX];
+	char lib[PATH_MAX], conf_abs[PATH_MAX], prog[PATH_MAX];
 	int c;
 
 	/* "+": stop at PROGRAM, whose own options are its own. */
@@ -128,6 +180,10 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return tool_usage_error("run", "expected PROGRAM");
+	if (!resolve_program(argv[optind], prog, sizeof(prog)) && is_static_elf(prog))
+		return tool_error("run: %s is statically linked: LD_PRELOAD cannot reach it, so it "
+				  "would run without the SGX emulation (link it dynamically)",
+				  prog);
 	if (conf) {
 		if (check_conf(conf, conf_abs, sizeof(conf_abs)))
 			return 1;

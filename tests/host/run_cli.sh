@@ -38,4 +38,10 @@ contains "$work/out" "libsoftsgx-preload.so" "LD_PRELOAD names the preload libra
 contains "$work/out" "$work/good.conf" "SOFTSGX_CONF is the absolute path of --conf"
 contains "$work/out" "system_u:system_r:app_t:s0" "SOFTSGX_CONTEXT carries --context"
 expect 3 "the program's exit status is returned" "$softsgx" run -- sh -c 'exit 3'
+if printf 'int main(void){return 0;}\n' | cc -static -x c - -o "$work/static" 2>/dev/null; then
+	expect 1 "a statically linked program is refused" "$softsgx" run -- "$work/static"
+	contains "$work/err" "statically linked" "the refusal says why"
+else
+	echo "note: no static libc to build a static program; that check is not run"
+fi
 exit $fail
