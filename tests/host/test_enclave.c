@@ -287,6 +287,21 @@ static void enclave_fd_is_a_character_device_and_dup_keeps_it(void **state)
 	assert_int_equal(errno, EBADF);
 }
 
+static void provision_takes_a_provision_fd_and_refuses_others(void **state)
+{
+	struct fixture *f = *state;
+	struct sgx_enclave_provision prov;
+	int fd = open("/dev/sgx_provision", O_RDONLY);
+
+	assert_true(fd >= 0);
+	prov.fd = (uint64_t)fd;
+	assert_int_equal(ioctl(f->encl.fd, SGX_IOC_ENCLAVE_PROVISION, &prov), 0);
+	prov.fd = (uint64_t)f->encl.fd; /* an enclave fd is not /dev/sgx_provision */
+	assert_int_equal(ioctl(f->encl.fd, SGX_IOC_ENCLAVE_PROVISION, &prov), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(close(fd), 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +314,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(page_fault_in_enclave_is_reported_and_eresume_continues),
 		cmocka_unit_test(eenter_with_every_ssa_frame_in_use_is_gp),
 		cmocka_unit_test(enclave_fd_is_a_character_device_and_dup_keeps_it),
+		cmocka_unit_test(provision_takes_a_provision_fd_and_refuses_others),
 	};
 
 	host_test_parse_args(argc, argv);
