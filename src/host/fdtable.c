@@ -119,3 +119,19 @@ struct sgxk_file *fdtable_fdget(void *ctx, int fd)
 	pthread_mutex_unlock(&lock);
 	return file;
 }
+
+/* fork() while another thread holds the table: the child must not inherit a held lock. */
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+static void fork_release(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+__attribute__((constructor)) static void fdtable_init(void)
+{
+	pthread_atfork(fork_prepare, fork_release, fork_release);
+}
