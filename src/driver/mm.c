@@ -43,48 +43,82 @@ static void show_page(struct sgxk *k, const struct sgxk_page *page, uint64_t add
 		reserve(addr, SGX_PAGE_SIZE, MAP_FIXED);
 }
 
+/*
+ * Runs of pages mapped with one system call each: EPC pages contiguous both at their enclave
+ * addresses and in the EPC, or holes.  Each run replaces what was there in one mmap, so a
+ * thread touching the range never sees a page vanish in between (mprotect of live code).
+ */
+enum run_kind {
+	RUN_NONE,
+	RUN_PAGES,
+	RUN_HOLE,
+};
+
 struct populate {
 	struct sgxk *k;
 	int prot;
-	/* A run of pages contiguous both at their enclave addresses and in the EPC. */
+	enum run_kind kind;
 	uint64_t run_addr;
 	size_t run_epc, run_len;
 };
 
 static void flush_run(struct populate *p)
 {
-	if (!p->run_len)
-		return;
-	mmap((void *)(uintptr_t)p->run_addr, p->run_len * SGX_PAGE_SIZE, p->prot & SGXK_PROT_RWX,
-	     MAP_SHARED | MAP_FIXED, p->k->epc_fd, epc_offset(p->k, p->run_epc));
+	void *at = (void *)(uintptr_t)p->run_addr;
+
+	if (p->kind == RUN_PAGES)
+		mmap(at, p->run_len * SGX_PAGE_SIZE, p->prot & SGXK_PROT_RWX,
+		     MAP_SHARED | MAP_FIXED, p->k->epc_fd, epc_offset(p->k, p->run_epc));
+	else if (p->kind == RUN_HOLE)
+		reserve(p->run_addr, p->run_len * SGX_PAGE_SIZE, MAP_FIXED);
+	p->kind = RUN_NONE;
 	p->run_len = 0;
+}
+
+static void populate_at(struct populate *p, uint64_t addr, const struct sgxk_page *page)
+{
+	/* A page whose max is below the mapping's prot stays a hole: SIGBUS on touch. */
+	bool shown = page && !(p->prot & SGXK_PROT_RWX & ~page->max_prot);
+	enum run_kind kind = shown ? RUN_PAGES : RUN_HOLE;
+
+	if (p->kind == kind && addr == p->run_addr + p->run_len * SGX_PAGE_SIZE &&
+	    (!shown || page->epc == p->run_epc + p->run_len)) {
+		p->run_len++;
+		return;
+	}
+	flush_run(p);
+	p->kind = kind;
+	p->run_addr = addr;
+	p->run_epc = shown ? page->epc : 0;
+	p->run_len = 1;
 }
 
 static int populate_page(struct sgxk_page *page, void *ctx)
 {
 	struct populate *p = ctx;
 
-	if (p->prot & SGXK_PROT_RWX & ~page->max_prot)
-		return 0; /* stays a hole: a touch is SIGBUS (sgx_encl_load_page_in_vma) */
-	if (p->run_len && page->addr == p->run_addr + p->run_len * SGX_PAGE_SIZE &&
-	    page->epc == p->run_epc + p->run_len) {
-		p->run_len++;
-		return 0;
-	}
-	flush_run(p);
-	p->run_addr = page->addr;
-	p->run_epc = page->epc;
-	p->run_len = 1;
+	if (!(p->prot & SGXK_PROT_RWX & ~page->max_prot))
+		populate_at(p, page->addr, page);
 	return 0;
 }
+
+/* Above this many pages a range is walked through the page table, not address by address. */
+#define POPULATE_WALK_MAX 65536
 
 /* The process view of [start, end) through a mapping with @prot; encl->lock held. */
 static void populate(struct sgxk *k, struct sgxk_encl *encl, uint64_t start, uint64_t end, int prot)
 {
-	struct populate p = {.k = k, .prot = prot};
+	struct populate p = {.k = k, .prot = prot, .kind = RUN_NONE};
+	uint64_t nr = (end - start) / SGX_PAGE_SIZE;
 
-	reserve(start, end - start, MAP_FIXED);
-	sgxk_encl_for_each_page(encl, start, end, populate_page, &p);
+	if (nr <= POPULATE_WALK_MAX || nr <= encl->pages.cap) {
+		for (uint64_t a = start; a < end; a += SGX_PAGE_SIZE)
+			populate_at(&p, a, sgxk_page_lookup(encl, a));
+	} else {
+		/* A large, sparse reservation: holes first, then the few pages. */
+		reserve(start, end - start, MAP_FIXED);
+		sgxk_encl_for_each_page(encl, start, end, populate_page, &p);
+	}
 	flush_run(&p);
 }
 
