@@ -606,6 +606,57 @@ static void einit_checks_tokens_macd_with_a_launch_enclaves_key(void **state)
 	t_cpu_free(t);
 }
 
+static void kss_identity_reaches_the_report_and_the_isvfamilyid_seal_policy(void **state)
+{
+	struct t_cpu *t = t_cpu_new();
+	struct t_encl_opts a = {.attributes = SGX_ATTR_MODE64BIT | SGX_ATTR_KSS, .code_seed = 1};
+	struct t_encl_opts b = a, c = a;
+	struct sgx_keyrequest req;
+	struct sgx_report rep;
+	struct t_encl ea, eb, ec;
+	uint8_t ka[16], kb[16], kc[16];
+
+	(void)state;
+	memset(a.isv_family_id, 0x11, 16);
+	memset(a.isv_ext_prod_id, 0x22, 16);
+	memcpy(b.isv_family_id, a.isv_family_id, 16);
+	b.code_seed = 2;
+	b.base = T_BASE + 0x100000;
+	memset(c.isv_family_id, 0x33, 16);
+	c.base = T_BASE + 0x200000;
+	t_encl_init(t, &a, &ea);
+	t_encl_init(t, &b, &eb);
+	t_encl_init(t, &c, &ec);
+	self_report(t, &ea, &rep);
+	assert_memory_equal(rep.body.isv_family_id, a.isv_family_id, 16);
+	assert_memory_equal(rep.body.isv_ext_prod_id, a.isv_ext_prod_id, 16);
+	/* Keyed by family (and signer): A and B share it, C's family differs. */
+	seal_request(&req, SGX_KEYPOLICY_MRSIGNER | SGX_KEYPOLICY_ISVFAMILYID, 0);
+	assert_int_equal(egetkey(t, &ea, &req, ka, NULL), 0);
+	assert_int_equal(egetkey(t, &eb, &req, kb, NULL), 0);
+	assert_int_equal(egetkey(t, &ec, &req, kc, NULL), 0);
+	assert_memory_equal(ka, kb, 16);
+	assert_memory_not_equal(ka, kc, 16);
+	t_cpu_free(t);
+}
+
+static void a_report_without_kss_carries_no_kss_identity(void **state)
+{
+	struct t_cpu *t = t_cpu_new();
+	struct t_encl_opts o = {0};
+	struct sgx_report rep;
+	static const uint8_t zero[16];
+	struct t_encl e;
+
+	(void)state;
+	memset(o.isv_ext_prod_id, 0x44, 16); /* signed, but without KSS it is not recorded */
+	t_encl_init(t, &o, &e);
+	self_report(t, &e, &rep);
+	assert_memory_equal(rep.body.isv_family_id, zero, 16);
+	assert_memory_equal(rep.body.isv_ext_prod_id, zero, 16);
+	t_cpu_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -618,6 +669,8 @@ int main(void)
 	    cmocka_unit_test(seal_keys_depend_on_svn_prodid_and_keyid),
 	    cmocka_unit_test(egetkey_checks_and_error_codes),
 	    cmocka_unit_test(debug_enclaves_never_share_seal_keys_with_production),
+	    cmocka_unit_test(kss_identity_reaches_the_report_and_the_isvfamilyid_seal_policy),
+	    cmocka_unit_test(a_report_without_kss_carries_no_kss_identity),
 	    cmocka_unit_test(einit_checks_tokens_macd_with_a_launch_enclaves_key),
 	};
 
