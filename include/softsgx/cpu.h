@@ -147,31 +147,48 @@ struct sgx_exception {
 };
 
 /*
- * Execute the ENCLU leaf in r->rax with RIP at the instruction (3 bytes long).  Returns 0 when
- * the leaf completed (registers updated: RIP moved or transferred), or a negative enum
- * sgx_fault with @fault filled when the instruction itself faults (#GP for a busy TCS,
- * CSSA == NSSA, a bad leaf; #PF for an unmapped operand).
+ * Execute the ENCLU leaf in EAX with RIP at the instruction (3 bytes long).  Returns 0 when
+ * the leaf completed (registers updated: RIP moved or transferred; EGETKEY/EACCEPT report
+ * their status in RAX and ZF), or a negative enum sgx_fault with @fault filled when the
+ * instruction itself faults (#GP for a busy TCS, CSSA == NSSA, a bad leaf or operand; #PF with
+ * the address for an unmapped operand, bit 15 when the EPCM refuses it).  A faulting leaf
+ * changes no register.  EENTER/ERESUME save r->fsbase/gsbase as the host's and load the
+ * enclave's; EEXIT/AEX give the host's back: the caller applies r->fsbase/gsbase.  ERESUME
+ * loads the enclave's XSAVE components into r->xsave when it is not NULL.
+ *
+ * sgx_enclu, sgx_aex and sgx_epcm_access are async-signal-safe and may run with the enclave's
+ * FS base loaded: no allocation, no TLS, no stack protector, only a spin lock held for
+ * microseconds (run the signal handlers that call them with other signals masked).  They call
+ * @mmu->translate, never while holding that lock.
  */
 int sgx_enclu(struct sgx_cpu *cpu, const struct sgx_mmu *mmu, struct sgx_lp *lp,
 	      struct sgx_regs *r, struct sgx_exception *fault);
 
 /*
- * Asynchronous exit: an exception @ex occurred in enclave mode.  Saves @r (GPRs, XSAVE image)
- * into the current SSA frame with EXITINFO/EXINFO, CSSA += 1, and loads the synthetic state
- * (RAX = ERESUME, RBX = TCS, RCX = RIP = AEP, untrusted RSP/RBP, host FS/GS).
+ * Asynchronous exit: an exception @ex occurred in enclave mode.  Saves @r (GPRs, RFLAGS, RIP,
+ * FS/GS bases, and min(XSAVE(XFRM), r->xsave_size) bytes of r->xsave) into the current SSA
+ * frame with EXITINFO/EXINFO, CSSA += 1, and loads the synthetic state (RAX = ERESUME,
+ * RBX = TCS, RCX = RIP = AEP, untrusted RSP/RBP, other GPRs 0, host FS/GS, the XFRM components
+ * of r->xsave reset).  Vectors >= 32 are interrupts (EXITINFO not valid).  Returns 0, or a
+ * negative fault when the frame could not be written (the state is then lost, as a triple
+ * fault would lose it, but the processor has left enclave mode all the same); SGX_FAULT_GP
+ * when @lp is not in enclave mode.
  */
 int sgx_aex(struct sgx_cpu *cpu, const struct sgx_mmu *mmu, struct sgx_lp *lp,
 	    struct sgx_regs *r, const struct sgx_exception *ex);
 
 /*
- * The EPCM's verdict on an access by @lp (enclave mode or not) to linear address @addr with
- * @access (PROT_READ/PROT_WRITE/PROT_EXEC), after the page tables (@mmu) allowed it:
- *  0                      allowed;
- *  SGX_ACCESS_ABORT_PAGE  not enclave mode, or the address is outside the current enclave's
- *                         range: the hardware's abort-page semantics (reads 0xFF, writes dropped);
- *  SGX_FAULT_PF           a #PF, with the error code in *error_code: P|W|U|I as usual and bit 15
- *                         (SGX_PF_SGX) when the EPCM refused it (PENDING or MODIFIED page, a TCS,
- *                         another enclave's page, permissions the EPCM does not grant).
+ * The hardware's verdict on an access by @lp to linear address @addr with @access
+ * (PROT_READ/PROT_WRITE/PROT_EXEC), the page tables (@mmu) and then the EPCM deciding:
+ *  0                      allowed (in enclave mode: an enclave page the EPCM grants, or
+ *                         ordinary memory outside ELRANGE);
+ *  SGX_ACCESS_ABORT_PAGE  not in enclave mode and the address maps an EPC page: the hardware's
+ *                         abort-page semantics (reads 0xFF, writes dropped);
+ *  SGX_FAULT_PF           a #PF, with the error code in *error_code: W|U|I as usual, P and
+ *                         bit 15 (SGX_PF_SGX) when the EPCM refused it (PENDING or MODIFIED
+ *                         page, TCS/TRIM page, another enclave's page, an ELRANGE address that
+ *                         is not EPC, an EPC page outside ELRANGE, a permission the EPCM does
+ *                         not grant); without P when the page tables refused it.
  * Async-signal-safe (the host layer asks from its SIGSEGV handler).
  */
 #define SGX_ACCESS_ABORT_PAGE 1
