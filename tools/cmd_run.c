@@ -15,6 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <asm/prctl.h>
+#include <cpuid.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "softsgx/config.h"
@@ -135,6 +139,37 @@ static bool is_static_elf(const char *path)
 	return !interp;
 }
 
+#ifndef ARCH_SET_CPUID
+#define ARCH_SET_CPUID 0x1012
+#endif
+
+/*
+ * What this host cannot do, said once for the whole run (the library says it again only when
+ * started without the launcher): CPUID faulting and protection keys, tried here the way the
+ * library will use them.
+ */
+static void warn_host_features(void)
+{
+	const char *quiet = getenv("SOFTSGX_QUIET");
+	unsigned int a, b, c, d;
+
+	if (quiet && !strcmp(quiet, "1"))
+		return;
+	if (syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0))
+		fprintf(stderr, "softsgx: CPUID faulting is not available (arch_prctl(ARCH_SET_CPUID): "
+				"%s): programs that execute CPUID see the host CPU, without SGX\n",
+			strerror(errno));
+	else
+		syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1);
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(c & (1u << 4)))
+		fprintf(stderr, "softsgx: protection keys are not available on this host (no "
+				"pku/ospke): enclave memory is NOT isolated from host code in this run\n");
+	if (!(getauxval(AT_HWCAP2) & (1 << 1))) /* HWCAP2_FSGSBASE */
+		fprintf(stderr, "softsgx: FSGSBASE is not enabled: FS/GS bases are switched with "
+				"arch_prctl (slower enclave entry and exit)\n");
+	setenv("SOFTSGX_WARNED", "1", 1);
+}
+
 static int check_conf(const char *path, char *abs, size_t size)
 {
 	struct softsgx_config *cfg = malloc(sizeof(*cfg));
@@ -195,6 +230,7 @@ int cmd_run(int argc, char **argv)
 		return tool_error("run: libsoftsgx-preload.so not found next to this program "
 				  "(looked in <bindir>/%s and <bindir>/%s)",
 				  SOFTSGX_PRELOAD_BUILD_REL, SOFTSGX_PRELOAD_INSTALL_REL);
+	warn_host_features();
 	if (set_preload(lib))
 		return tool_error("run: cannot set LD_PRELOAD: %s", strerror(errno));
 	execvp(argv[optind], argv + optind);

@@ -27,6 +27,7 @@
 #define SOFTSGX_ENV_CONF    "SOFTSGX_CONF"
 #define SOFTSGX_ENV_CONTEXT "SOFTSGX_CONTEXT"
 #define SOFTSGX_ENV_QUIET   "SOFTSGX_QUIET" /* "1": no feature warnings on stderr */
+#define SOFTSGX_ENV_WARNED  "SOFTSGX_WARNED" /* "1": `softsgx run` already warned */
 
 /* ---- runtime.c: process-wide state ---- */
 

@@ -83,8 +83,9 @@ static void fill_cred(struct lsm_cred *cred, const struct softsgx_config *cfg)
 static void warn_features(void)
 {
 	const char *quiet = getenv(SOFTSGX_ENV_QUIET);
+	const char *warned = getenv(SOFTSGX_ENV_WARNED);
 
-	if (quiet && !strcmp(quiet, "1"))
+	if ((quiet && !strcmp(quiet, "1")) || (warned && !strcmp(warned, "1")))
 		return;
 	if (!host_features.pku)
 		host_warn("protection keys are not available on this host (no pku/ospke): enclave "
