@@ -15,6 +15,7 @@
 
 struct fd_entry {
 	int fd;
+	bool provision; /* /dev/sgx_provision rather than the enclave device */
 	struct sgxk_file *file;
 };
 
@@ -36,7 +37,7 @@ static struct fd_entry *find(int fd)
 	return NULL;
 }
 
-int fdtable_add(int fd, struct sgxk_file *file)
+int fdtable_add(int fd, struct sgxk_file *file, bool provision)
 {
 	struct fd_entry *e;
 	int ret = 0;
@@ -48,6 +49,7 @@ int fdtable_add(int fd, struct sgxk_file *file)
 		struct sgxk_file *old = e->file;
 
 		e->file = file;
+		e->provision = provision;
 		pthread_mutex_unlock(&lock);
 		sgxk_file_put(host_kernel(), old);
 		return 0;
@@ -63,14 +65,14 @@ int fdtable_add(int fd, struct sgxk_file *file)
 		entries = n;
 		cap_entries = cap;
 	}
-	entries[nr_entries++] = (struct fd_entry){.fd = fd, .file = file};
+	entries[nr_entries++] = (struct fd_entry){.fd = fd, .provision = provision, .file = file};
 	atomic_fetch_add(&nr_live, 1);
 out:
 	pthread_mutex_unlock(&lock);
 	return ret;
 }
 
-struct sgxk_file *fdtable_get(int fd)
+struct sgxk_file *fdtable_get(int fd, bool *provision)
 {
 	struct sgxk_file *file = NULL;
 	struct fd_entry *e;
@@ -79,8 +81,11 @@ struct sgxk_file *fdtable_get(int fd)
 		return NULL;
 	pthread_mutex_lock(&lock);
 	e = find(fd);
-	if (e)
+	if (e) {
 		file = sgxk_file_get(e->file);
+		if (provision)
+			*provision = e->provision;
+	}
 	pthread_mutex_unlock(&lock);
 	return file;
 }

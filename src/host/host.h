@@ -55,9 +55,10 @@ void host_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- fdtable.c: process fds that stand for emulated device files ---- */
 
-int fdtable_add(int fd, struct sgxk_file *file);
-/* A new reference to the file behind @fd (put it with sgxk_file_put), or NULL. */
-struct sgxk_file *fdtable_get(int fd);
+int fdtable_add(int fd, struct sgxk_file *file, bool provision);
+/* A new reference to the file behind @fd (put it with sgxk_file_put), or NULL; @provision may
+ * be NULL, else it says whether the fd is /dev/sgx_provision's. */
+struct sgxk_file *fdtable_get(int fd, bool *provision);
 /* Forget @fd; returns the reference the table held, or NULL when @fd was not emulated. */
 struct sgxk_file *fdtable_remove(int fd);
 /* Whether any emulated fd exists: a cheap test for the hot passthrough paths. */

@@ -97,7 +97,7 @@ static int device_open(const char *path, int flags)
 		put_file(file);
 		return fail_errno(ret);
 	}
-	ret = fdtable_add(fd, file);
+	ret = fdtable_add(fd, file, strstr(path, "provision") != NULL);
 	if (ret) {
 		REAL(close)(fd);
 		put_file(file);
@@ -218,14 +218,15 @@ EXPORT int close(int fd)
 static void dup_done(int oldfd, int newfd)
 {
 	struct sgxk_file *gone, *file;
+	bool provision = false;
 
 	if (newfd < 0 || !fdtable_in_use())
 		return;
 	gone = fdtable_remove(newfd);
 	if (gone)
 		put_file(gone);
-	file = fdtable_get(oldfd);
-	if (file && fdtable_add(newfd, file))
+	file = fdtable_get(oldfd, &provision);
+	if (file && fdtable_add(newfd, file, provision))
 		put_file(file);
 }
 
@@ -299,7 +300,7 @@ EXPORT int ioctl(int fd, unsigned long cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	file = fdtable_get(fd);
+	file = fdtable_get(fd, NULL);
 	if (!file)
 		return REAL(ioctl)(fd, cmd, arg);
 	ret = KERNEL_CALL(sgxk_ioctl(host_kernel(), file, cmd, (unsigned long)arg));
@@ -326,7 +327,7 @@ static void *device_mmap(struct sgxk_file *file, void *addr, size_t len, int pro
 
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	struct sgxk_file *file = (flags & MAP_ANONYMOUS) || in_kernel ? NULL : fdtable_get(fd);
+	struct sgxk_file *file = (flags & MAP_ANONYMOUS) || in_kernel ? NULL : fdtable_get(fd, NULL);
 
 	if (file)
 		return device_mmap(file, addr, len, prot, flags, off);
@@ -335,7 +336,7 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	struct sgxk_file *file = (flags & MAP_ANONYMOUS) || in_kernel ? NULL : fdtable_get(fd);
+	struct sgxk_file *file = (flags & MAP_ANONYMOUS) || in_kernel ? NULL : fdtable_get(fd, NULL);
 
 	if (file)
 		return device_mmap(file, addr, len, prot, flags, off);
@@ -377,13 +378,14 @@ EXPORT int munmap(void *addr, size_t len)
 
 static int device_rdev(int fd, struct stat *st)
 {
-	struct sgxk_file *file = fdtable_get(fd);
+	bool provision = false;
+	struct sgxk_file *file = fdtable_get(fd, &provision);
 
 	if (!file)
 		return 0;
 	put_file(file);
 	st->st_mode = S_IFCHR | 0660;
-	st->st_rdev = makedev(SGX_MISC_MAJOR, SGX_ENCLAVE_MINOR);
+	st->st_rdev = makedev(SGX_MISC_MAJOR, provision ? SGX_PROVISION_MINOR : SGX_ENCLAVE_MINOR);
 	return 0;
 }
 

@@ -293,7 +293,15 @@ static void provision_takes_a_provision_fd_and_refuses_others(void **state)
 	struct sgx_enclave_provision prov;
 	int fd = open("/dev/sgx_provision", O_RDONLY);
 
+	struct stat enclave_st, provision_st;
+
 	assert_true(fd >= 0);
+	/* Two distinct character devices of the misc major. */
+	assert_int_equal(fstat(fd, &provision_st), 0);
+	assert_int_equal(fstat(f->encl.fd, &enclave_st), 0);
+	assert_true(S_ISCHR(provision_st.st_mode));
+	assert_int_equal(major(provision_st.st_rdev), 10);
+	assert_true(provision_st.st_rdev != enclave_st.st_rdev);
 	prov.fd = (uint64_t)fd;
 	assert_int_equal(ioctl(f->encl.fd, SGX_IOC_ENCLAVE_PROVISION, &prov), 0);
 	prov.fd = (uint64_t)f->encl.fd; /* an enclave fd is not /dev/sgx_provision */
