@@ -579,7 +579,7 @@ static void *einit_loop(void *arg)
 {
 	struct einit_thread *et = arg;
 	struct sgx_secs *params = aligned_alloc(4096, sizeof(*params));
-	struct sgx_sigstruct *s = aligned_alloc(4096, sizeof(*s));
+	struct sgx_sigstruct *s = aligned_alloc(4096, 4096); /* size: a multiple of the alignment */
 	uint8_t *page_src = aligned_alloc(4096, 4096), mrsigner[32];
 	struct sgx_secinfo si = {.flags = T_REG_RX};
 	struct sgx_measure m;
