@@ -97,6 +97,11 @@ bool sgxk_is_device(const char *path);
 
 /* open(2) of a device path: 0 and *file, or -errno (file_open hook, -ENOENT for others). */
 int sgxk_open(struct sgxk *k, const char *path, int flags, struct sgxk_file **file);
+/*
+ * References, as the kernel's struct file: a caller holds one across every call that takes a
+ * file (as fdget does), so a concurrent close cannot free it mid-call.  A mapping also holds
+ * the enclave: after the last put, the enclave lives until its last mapping is unmapped.
+ */
 struct sgxk_file *sgxk_file_get(struct sgxk_file *file); /* dup(2) */
 void sgxk_file_put(struct sgxk *k, struct sgxk_file *file); /* close(2); last put releases */
 
