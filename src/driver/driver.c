@@ -312,7 +312,10 @@ long sgxk_ioctl(struct sgxk *k, struct sgxk_file *file, unsigned long cmd, unsig
 		return -ENOTTY;
 	if (!atomic_compare_exchange_strong(&encl->in_ioctl, &busy, true))
 		return -EBUSY;
-	ret = enclave_ioctl(encl, c, arg);
+	/* SA_RESTART handlers ran when the ioctl returned: it starts again, as a restart would. */
+	do
+		ret = enclave_ioctl(encl, c, arg);
+	while (ret == -SGXK_ERESTARTSYS);
 	atomic_store(&encl->in_ioctl, false);
 	return ret;
 }

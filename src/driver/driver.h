@@ -24,7 +24,9 @@
 #include "softsgx/kernel.h"
 
 #define SGXK_PAGE_MASK (~(uint64_t)(SGX_PAGE_SIZE - 1))
-#define SGXK_PROT_RWX  (PROT_READ | PROT_WRITE | PROT_EXEC)
+/* The kernel's ERESTARTSYS: internal, sgxk_ioctl restarts the ioctl and never returns it. */
+#define SGXK_ERESTARTSYS 512
+#define SGXK_PROT_RWX	 (PROT_READ | PROT_WRITE | PROT_EXEC)
 
 /* One enclave page (struct sgx_encl_page). */
 struct sgxk_page {

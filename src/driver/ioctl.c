@@ -38,6 +38,28 @@ static bool signal_pending(const sigset_t *caller_mask)
 	return false;
 }
 
+/*
+ * -ERESTARTSYS on the way out: the kernel restarts the call after the handlers ran when each
+ * of them was installed with SA_RESTART, and returns EINTR otherwise.  Decided here, while the
+ * signals are still pending; sgxk_ioctl restarts on SGXK_ERESTARTSYS.
+ */
+static int restart_or_eintr(const sigset_t *caller_mask)
+{
+	sigset_t pending;
+
+	if (sigpending(&pending))
+		return -EINTR;
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+
+		if (sigismember(&pending, sig) != 1 || sigismember(caller_mask, sig) == 1)
+			continue;
+		if (sigaction(sig, NULL, &sa) || !(sa.sa_flags & SA_RESTART))
+			return -EINTR;
+	}
+	return -SGXK_ERESTARTSYS;
+}
+
 static const char *code_name(int ret)
 {
 	const char *name;
@@ -327,7 +349,7 @@ static long add_pages_loop(struct add_ctx *c, struct sgx_enclave_add_pages *add)
 	for (done = 0; done < add->length; done += SGX_PAGE_SIZE) {
 		if (signal_pending(&caller)) {
 			if (!done)
-				ret = -EINTR;
+				ret = restart_or_eintr(&caller);
 			break;
 		}
 		ret = add_page(c, add->src + done, add->offset + done);

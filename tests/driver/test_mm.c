@@ -442,6 +442,33 @@ static void test_signal_before_the_first_page_is_eintr_with_count_zero(void **st
 	dt_fini(&d);
 }
 
+/* A handler with SA_RESTART: the interrupted ADD_PAGES starts again and completes. */
+static void test_signal_with_sa_restart_restarts_add_pages(void **state)
+{
+	struct sigaction sa = {.sa_handler = on_usr1, .sa_flags = SA_RESTART};
+	struct sgxk_enclave_info info;
+	struct dt d;
+	struct dt_encl e;
+	uint64_t count = 1;
+
+	(void)state;
+	sigaction(SIGUSR1, &sa, NULL);
+	dt_setup(&d, 16ull << 20, false, true);
+	dt_start(&d);
+	dt_encl_build(&d, &e, ESIZE, 0);
+	d.prov.raise_on_refresh = SIGUSR1;
+	delivered = 0;
+	assert_int_equal(dt_add(&d, e.f, e.page, 0, 0x2000, REG(RW), 0, &count), 0);
+	assert_int_equal(count, 0x2000);
+	assert_int_equal(delivered, 1);
+	assert_int_equal(sgxk_enclave_info(e.f, &info), 0);
+	assert_int_equal(info.nr_pages, 2);
+	sa.sa_flags = 0;
+	sigaction(SIGUSR1, &sa, NULL);
+	dt_encl_free(&d, &e);
+	dt_fini(&d);
+}
+
 static void test_device_paths_are_normalised(void **state)
 {
 	static const struct {
@@ -485,6 +512,7 @@ int main(void)
 	    cmocka_unit_test(test_two_threads_ioctl_on_one_enclave_one_gets_ebusy),
 	    cmocka_unit_test(test_signal_during_add_pages_stops_early_or_restarts),
 	    cmocka_unit_test(test_signal_before_the_first_page_is_eintr_with_count_zero),
+	    cmocka_unit_test(test_signal_with_sa_restart_restarts_add_pages),
 	    cmocka_unit_test(test_device_paths_are_normalised),
 	};
 
