@@ -429,32 +429,44 @@ static int init_hook(struct sgxk_encl *encl, const struct sgx_sigstruct *s, uint
 }
 
 /* ENCLS[EINIT] with the launch key hash set to MRSIGNER, retried on SGX_UNMASKED_EVENT. */
-static int do_einit(struct sgxk_encl *encl, const struct sgx_sigstruct *s, const void *token)
+/* One ENCLS[EINIT] with the launch key hash set to the enclave's MRSIGNER (FLC). */
+static int einit_once(struct sgxk_encl *encl, const struct sgx_sigstruct *s, const void *token,
+		      const uint8_t mrsigner[32])
 {
 	struct sgxk *k = encl->k;
+
+	if (sgx_cpu_platform(k->cpu)->flexible_launch_control)
+		sgx_cpu_set_lepubkeyhash(k->cpu, mrsigner);
+	return sgx_encls_einit(k->cpu, s, sgxk_epc_addr(k, encl->secs_epc), token);
+}
+
+/*
+ * EINIT, retried on SGX_UNMASKED_EVENT: spins, then sleeps between rounds, and gives up to a
+ * pending signal (-ERESTARTSYS), as sgx_encl_init.  Signals are blocked meanwhile, so a
+ * handler does not run in the middle of the ioctl.
+ */
+static int do_einit(struct sgxk_encl *encl, const struct sgx_sigstruct *s, const void *token)
+{
+	struct timespec ts = {0, EINIT_SLEEP_MS * 1000000L};
+	sigset_t all, caller;
 	uint8_t mrsigner[32];
 	int ret = SGX_UNMASKED_EVENT;
 
 	sgx_sigstruct_mrsigner(s, mrsigner);
-	for (int i = 0; i < EINIT_SLEEP_COUNT && ret == SGX_UNMASKED_EVENT; i++) {
-		for (int j = 0; j < EINIT_SPIN_COUNT; j++) {
-			if (sgx_cpu_platform(k->cpu)->flexible_launch_control)
-				sgx_cpu_set_lepubkeyhash(k->cpu, mrsigner);
-			ret = sgx_encls_einit(k->cpu, s, sgxk_epc_addr(k, encl->secs_epc), token);
-			if (ret != SGX_UNMASKED_EVENT)
-				break;
-		}
-		if (ret == SGX_UNMASKED_EVENT) {
-			struct timespec ts = {0, EINIT_SLEEP_MS * 1000000L};
-			sigset_t none;
-
-			nanosleep(&ts, NULL);
-			sigemptyset(&none);
-			pthread_sigmask(SIG_BLOCK, NULL, &none);
-			if (signal_pending(&none))
-				return -EINTR;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &caller);
+	for (int i = 0; i < EINIT_SLEEP_COUNT; i++) {
+		for (int j = 0; j < EINIT_SPIN_COUNT && ret == SGX_UNMASKED_EVENT; j++)
+			ret = einit_once(encl, s, token, mrsigner);
+		if (ret != SGX_UNMASKED_EVENT)
+			break;
+		nanosleep(&ts, NULL);
+		if (signal_pending(&caller)) {
+			ret = restart_or_eintr(&caller);
+			break;
 		}
 	}
+	pthread_sigmask(SIG_SETMASK, &caller, NULL);
 	return ret;
 }
 
@@ -483,7 +495,7 @@ static int encl_init(struct sgxk_encl *encl, const struct sgx_sigstruct *s, uint
 		encl->flags |= SGXK_ENCL_INITIALIZED;
 	pthread_mutex_unlock(&encl->lock);
 	free(token);
-	if (ret == 0 || ret == -EINTR)
+	if (ret == 0 || ret == -EINTR || ret == -SGXK_ERESTARTSYS)
 		return ret;
 	sgx_sigstruct_mrsigner(s, mrsigner);
 	softsgx_hex(mrsigner_hex, mrsigner, sizeof(mrsigner));

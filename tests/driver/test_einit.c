@@ -5,6 +5,9 @@
  * failed INIT leaves the enclave uninitialized (a correct SIGSTRUCT still succeeds after).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -184,11 +187,63 @@ static void test_einit_retries_unmasked_event(void **state)
 	free(d);
 }
 
+static volatile sig_atomic_t delivered;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	delivered++;
+}
+
+static void *kick_later(void *arg)
+{
+	struct timespec ts = {0, 5 * 1000000L};
+
+	nanosleep(&ts, NULL);
+	pthread_kill(*(pthread_t *)arg, SIGUSR1);
+	return NULL;
+}
+
+/* Unmasked events that do not stop, and a signal: INIT gives up with EINTR, nothing changed. */
+static void test_einit_stuck_on_unmasked_events_yields_to_a_signal(void **state)
+{
+	struct sigaction sa = {.sa_handler = on_usr1};
+	struct dt *d = calloc(1, sizeof(*d));
+	struct sgx_sigstruct *s = calloc(1, sizeof(*s));
+	struct sgxk_enclave_info info;
+	pthread_t self = pthread_self(), t;
+	struct dt_encl e;
+
+	(void)state;
+	sigaction(SIGUSR1, &sa, NULL);
+	dt_init(d, 16ull << 20, true);
+	dt_encl_build(d, &e, ESIZE, 0);
+	dt_encl_add(d, &e, 0, 1, SGX_SECINFO_TYPE(SGX_PT_TCS), true);
+	dt_encl_finish_measure(&e);
+	sign_plain(s, e.mrenclave);
+	sgx_cpu_inject_unmasked_events(sgxk_cpu(d->k), 1000000);
+	delivered = 0;
+	pthread_create(&t, NULL, kick_later, &self);
+	assert_int_equal(dt_init_encl(d, e.f, s), -EINTR);
+	pthread_join(t, NULL);
+	assert_int_equal(delivered, 1);
+	assert_int_equal(sgxk_enclave_info(e.f, &info), 0);
+	assert_false(info.initialized);
+	assert_false(dt_log_has(d, "EINIT"));
+	sgx_cpu_inject_unmasked_events(sgxk_cpu(d->k), 0);
+	assert_int_equal(dt_init_encl(d, e.f, s), 0);
+	dt_encl_free(d, &e);
+	dt_fini(d);
+	free(s);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_einit_matrix),
 	    cmocka_unit_test(test_einit_retries_unmasked_event),
+	    cmocka_unit_test(test_einit_stuck_on_unmasked_events_yields_to_a_signal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
