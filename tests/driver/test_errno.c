@@ -145,6 +145,14 @@ static void reserved_bytes(struct sgx_secs *s)
 {
 	s->reserved4[100] = 1;
 }
+static void attr_unsupported(struct sgx_secs *s)
+{
+	s->attributes.flags |= SGX_ATTR_AEXNOTIFY; /* not advertised by this platform */
+}
+static void xfrm_unsupported(struct sgx_secs *s)
+{
+	s->attributes.xfrm |= 1ull << 62;
+}
 static void size_too_small(struct sgx_secs *s)
 {
 	s->size = 4096;
@@ -185,6 +193,14 @@ static long create_misc_reserved(struct row_ctx *c)
 static long create_reserved_bytes(struct row_ctx *c)
 {
 	return create_with(c, reserved_bytes);
+}
+static long create_attr_unsupported(struct row_ctx *c)
+{
+	return create_with(c, attr_unsupported);
+}
+static long create_xfrm_unsupported(struct row_ctx *c)
+{
+	return create_with(c, xfrm_unsupported);
 }
 static long create_size_too_small(struct row_ctx *c)
 {
@@ -647,6 +663,16 @@ static const struct row rows[] = {
     {.name = "create_reserved_bytes_is_eio",
      .stage = FRESH,
      .call = create_reserved_bytes,
+     .expect = EIO,
+     .count = -1},
+    {.name = "create_attribute_the_platform_lacks_is_eio",
+     .stage = FRESH,
+     .call = create_attr_unsupported,
+     .expect = EIO,
+     .count = -1},
+    {.name = "create_xfrm_the_platform_lacks_is_eio",
+     .stage = FRESH,
+     .call = create_xfrm_unsupported,
      .expect = EIO,
      .count = -1},
     /* ADD_PAGES */
