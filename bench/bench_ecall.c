@@ -272,16 +272,15 @@ int main(int argc, char **argv)
 	tp1 = throughput(1, &cpu1);
 	tp2 = throughput(2, &cpu2);
 
-	printf("empty ECALL through the vDSO:     %8.0f ns (median of %d x %d)\n", ecall_t,
-	       ROUNDS, ITERS);
+	printf("empty ECALL through the vDSO:     %8.0f ns (median of %d x %d)\n", ecall_t, ROUNDS,
+	       ITERS);
 	printf("one ud2 trap (SIGILL) round trip: %8.0f ns (minimal handler, same run)\n", ud2_t);
-	printf("one ENCLU trap round trip:        %8.0f ns (minimal handler, same run)\n",
-	       enclu_t);
+	printf("one ENCLU trap round trip:        %8.0f ns (minimal handler, same run)\n", enclu_t);
 	printf("ratio ECALL / ud2 trap:   %.2f (goal <= 1.20: %s)\n", ecall_t / ud2_t,
 	       ecall_t / ud2_t <= 1.2 ? "met" : "NOT met");
 	printf("ratio ECALL / ENCLU trap: %.2f\n", ecall_t / enclu_t);
-	printf("ECALL throughput: 1 thread %.0f/s, 2 threads %.0f/s (%ld CPUs online)\n", tp1,
-	       tp2, sysconf(_SC_NPROCESSORS_ONLN));
+	printf("ECALL throughput: 1 thread %.0f/s, 2 threads %.0f/s (%ld CPUs online)\n", tp1, tp2,
+	       sysconf(_SC_NPROCESSORS_ONLN));
 	printf("ratio 2 threads / 1 thread: %.2f (goal >= 1.80: %s)\n", tp2 / tp1,
 	       tp2 / tp1 >= 1.8 ? "met" : "NOT met");
 	/* Equal per-CPU rates mean the threads did not slow each other: the CPUs were busy. */

@@ -28,16 +28,19 @@
 
 static void run_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: softsgx run [--conf FILE] [--context SCON] [--] PROGRAM [ARGS...]\n\n"
-		"Run PROGRAM, a dynamically linked program written for Linux SGX (/dev/sgx_enclave,\n"
-		"the SGX ioctls, __vdso_sgx_enter_enclave or raw ENCLU), on the emulated SGX\n"
-		"platform.  Its children and the programs it execs run on it too.\n\n"
-		"  --conf FILE      the softsgx configuration (security modules, platform, state_dir);\n"
-		"                   default: $SOFTSGX_CONF, else built-in defaults\n"
-		"  --context SCON   the SELinux context the program runs in (when the host has none)\n\n"
-		"Environment: SOFTSGX_QUIET=1 silences the host-feature warnings.\n"
-		"Statically linked programs cannot be run (LD_PRELOAD does not reach them).\n");
+	fprintf(
+	    out,
+	    "usage: softsgx run [--conf FILE] [--context SCON] [--] PROGRAM [ARGS...]\n\n"
+	    "Run PROGRAM, a dynamically linked program written for Linux SGX (/dev/sgx_enclave,\n"
+	    "the SGX ioctls, __vdso_sgx_enter_enclave or raw ENCLU), on the emulated SGX\n"
+	    "platform.  Its children and the programs it execs run on it too.\n\n"
+	    "  --conf FILE      the softsgx configuration (security modules, platform, "
+	    "state_dir);\n"
+	    "                   default: $SOFTSGX_CONF, else built-in defaults\n"
+	    "  --context SCON   the SELinux context the program runs in (when the host has "
+	    "none)\n\n"
+	    "Environment: SOFTSGX_QUIET=1 silences the host-feature warnings.\n"
+	    "Statically linked programs cannot be run (LD_PRELOAD does not reach them).\n");
 }
 
 /* The directory of this executable, from /proc/self/exe. */
@@ -58,8 +61,8 @@ static int exe_dir(char *dir, size_t size)
 static int find_preload(char *out, size_t size)
 {
 	static const char *const rel[] = {
-		SOFTSGX_PRELOAD_BUILD_REL,
-		SOFTSGX_PRELOAD_INSTALL_REL,
+	    SOFTSGX_PRELOAD_BUILD_REL,
+	    SOFTSGX_PRELOAD_INSTALL_REL,
 	};
 	char dir[PATH_MAX], path[PATH_MAX * 2];
 
@@ -132,7 +135,8 @@ static bool is_static_elf(const char *path)
 		return false;
 	}
 	for (int i = 0; i < eh.e_phnum && !interp; i++)
-		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) == sizeof(ph) &&
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) ==
+			sizeof(ph) &&
 		    ph.p_type == PT_INTERP)
 			interp = true;
 	close(fd);
@@ -156,14 +160,16 @@ static void warn_host_features(void)
 	if (quiet && !strcmp(quiet, "1"))
 		return;
 	if (syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0))
-		fprintf(stderr, "softsgx: CPUID faulting is not available (arch_prctl(ARCH_SET_CPUID): "
-				"%s): programs that execute CPUID see the host CPU, without SGX\n",
+		fprintf(stderr,
+			"softsgx: CPUID faulting is not available (arch_prctl(ARCH_SET_CPUID): "
+			"%s): programs that execute CPUID see the host CPU, without SGX\n",
 			strerror(errno));
 	else
 		syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1);
 	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(c & (1u << 4)))
-		fprintf(stderr, "softsgx: protection keys are not available on this host (no "
-				"pku/ospke): enclave memory is NOT isolated from host code in this run\n");
+		fprintf(stderr,
+			"softsgx: protection keys are not available on this host (no "
+			"pku/ospke): enclave memory is NOT isolated from host code in this run\n");
 	if (!(getauxval(AT_HWCAP2) & (1 << 1))) /* HWCAP2_FSGSBASE */
 		fprintf(stderr, "softsgx: FSGSBASE is not enabled: FS/GS bases are switched with "
 				"arch_prctl (slower enclave entry and exit)\n");

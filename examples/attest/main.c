@@ -20,24 +20,24 @@
 #include "sgx_loader.h"
 
 /* REPORT and TARGETINFO offsets (Intel SDM; sgx-architecture.md). */
-#define REPORT_CPUSVN	   0
-#define REPORT_MISCSELECT  16
-#define REPORT_ATTRIBUTES  48
-#define REPORT_MRENCLAVE   64
-#define REPORT_CONFIGID	   192
-#define REPORT_ISVSVN	   258
-#define REPORT_CONFIGSVN   260
-#define REPORT_REPORTDATA  320
-#define REPORT_KEYID	   384
-#define REPORT_MAC	   416
-#define TI_ATTRIBUTES	   32
-#define TI_CONFIGSVN	   50
-#define TI_MISCSELECT	   52
-#define TI_CONFIGID	   64
-#define KEYNAME_REPORT	   3
-#define KEYNAME_SEAL	   4
-#define POLICY_MRENCLAVE   1
-#define POLICY_MRSIGNER	   2
+#define REPORT_CPUSVN	  0
+#define REPORT_MISCSELECT 16
+#define REPORT_ATTRIBUTES 48
+#define REPORT_MRENCLAVE  64
+#define REPORT_CONFIGID	  192
+#define REPORT_ISVSVN	  258
+#define REPORT_CONFIGSVN  260
+#define REPORT_REPORTDATA 320
+#define REPORT_KEYID	  384
+#define REPORT_MAC	  416
+#define TI_ATTRIBUTES	  32
+#define TI_CONFIGSVN	  50
+#define TI_MISCSELECT	  52
+#define TI_CONFIGID	  64
+#define KEYNAME_REPORT	  3
+#define KEYNAME_SEAL	  4
+#define POLICY_MRENCLAVE  1
+#define POLICY_MRSIGNER	  2
 
 static vdso_sgx_enter_enclave_t enter;
 
@@ -79,9 +79,9 @@ static int getkey(struct encl *e, uint16_t name, uint16_t policy, const uint8_t 
 	op.header.type = ENCL_OP_EGETKEY;
 	memcpy(op.keyrequest, &name, 2);
 	memcpy(op.keyrequest + 2, &policy, 2);
-	memcpy(op.keyrequest + 4, rep + REPORT_ISVSVN, 2);	  /* ISVSVN */
-	memcpy(op.keyrequest + 8, rep + REPORT_CPUSVN, 16);	  /* CPUSVN */
-	memset(op.keyrequest + 24, 0xff, 8);			  /* ATTRIBUTEMASK.FLAGS */
+	memcpy(op.keyrequest + 4, rep + REPORT_ISVSVN, 2);  /* ISVSVN */
+	memcpy(op.keyrequest + 8, rep + REPORT_CPUSVN, 16); /* CPUSVN */
+	memset(op.keyrequest + 24, 0xff, 8);		    /* ATTRIBUTEMASK.FLAGS */
 	if (name == KEYNAME_REPORT)
 		memcpy(op.keyrequest + 40, rep + REPORT_KEYID, 32); /* KEYID */
 	if (ecall(e, &op))
@@ -98,8 +98,8 @@ static int getkey(struct encl *e, uint16_t name, uint16_t policy, const uint8_t 
 static int cmac(const uint8_t key[16], const uint8_t *data, size_t len, uint8_t mac[16])
 {
 	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, "AES-128-CBC", 0),
-		OSSL_PARAM_construct_end(),
+	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, "AES-128-CBC", 0),
+	    OSSL_PARAM_construct_end(),
 	};
 	EVP_MAC *m = EVP_MAC_fetch(NULL, "CMAC", NULL);
 	EVP_MAC_CTX *ctx = m ? EVP_MAC_CTX_new(m) : NULL;

@@ -22,8 +22,9 @@ static int ecall(vdso_sgx_enter_enclave_t enter, struct encl *e, int tcs, void *
 	c.run = &run;
 	ret = encl_vdso_call(enter, &c);
 	if (ret || run.function != 4 /* EEXIT */) {
-		fprintf(stderr, "sgx-loader: ecall through TCS %d: returned %d, function %u, "
-				"exception vector %u error code %#x address %#llx\n",
+		fprintf(stderr,
+			"sgx-loader: ecall through TCS %d: returned %d, function %u, "
+			"exception vector %u error code %#x address %#llx\n",
 			tcs, ret, run.function, run.exception_vector, run.exception_error_code,
 			(unsigned long long)run.exception_addr);
 		return -1;
@@ -44,12 +45,12 @@ int main(int argc, char **argv)
 	}
 	enter = vdso_find_by_dynamic();
 	if (!enter) {
-		fprintf(stderr, "sgx-loader: no __vdso_sgx_enter_enclave in the vDSO (kernel without "
-				"SGX support?)\n");
+		fprintf(stderr,
+			"sgx-loader: no __vdso_sgx_enter_enclave in the vDSO (kernel without "
+			"SGX support?)\n");
 		return 1;
 	}
-	if (encl_load(&e, argv[1], argv[2], msg, sizeof(msg)) ||
-	    encl_build(&e, msg, sizeof(msg))) {
+	if (encl_load(&e, argv[1], argv[2], msg, sizeof(msg)) || encl_build(&e, msg, sizeof(msg))) {
 		fprintf(stderr, "sgx-loader: %s\n", msg);
 		return 1;
 	}

@@ -114,8 +114,8 @@ static int parse_records(struct encl *e, const uint8_t *s, size_t n, struct page
 
 		if (tag == TAG_EADD) {
 			if ((o & (PAGE_SIZE - 1)) || o >= e->size)
-				return fail(msg, len, ".sgxs offset %zu: bad EADD offset %#llx", off,
-					    (unsigned long long)o);
+				return fail(msg, len, ".sgxs offset %zu: bad EADD offset %#llx",
+					    off, (unsigned long long)o);
 			cur = o / PAGE_SIZE;
 			pages[cur].present = true;
 			pages[cur].flags = rd64(s + off + 16);
@@ -142,8 +142,9 @@ static int add_segment(struct encl *e, uint64_t page, const struct page_state *p
 	bool measure = p->measured == 0xffff;
 
 	if (p->measured && !measure)
-		return fail(msg, len, "page %#llx: partly measured pages cannot be added through "
-				      "the Linux driver",
+		return fail(msg, len,
+			    "page %#llx: partly measured pages cannot be added through "
+			    "the Linux driver",
 			    (unsigned long long)(page * PAGE_SIZE));
 	if (s && s->offset + s->size == page * PAGE_SIZE && s->secinfo_flags == p->flags &&
 	    s->measure == measure) {
@@ -254,7 +255,8 @@ static int reserve(struct encl *e, char *msg, size_t len)
 	if (base > start)
 		munmap(e->reservation, base - start);
 	if (start + e->reservation_size > base + e->size)
-		munmap((void *)(uintptr_t)(base + e->size), start + e->reservation_size - base - e->size);
+		munmap((void *)(uintptr_t)(base + e->size),
+		       start + e->reservation_size - base - e->size);
 	e->reservation = (void *)(uintptr_t)base;
 	e->reservation_size = e->size;
 	e->base = base;
@@ -288,11 +290,11 @@ static int add_pages(struct encl *e, const struct encl_segment *s, char *msg, si
 {
 	struct secinfo secinfo = {.flags = s->secinfo_flags};
 	struct sgx_enclave_add_pages ioc = {
-		.src = (uint64_t)(uintptr_t)(e->image + s->offset),
-		.offset = s->offset,
-		.length = s->size,
-		.secinfo = (uint64_t)(uintptr_t)&secinfo,
-		.flags = s->measure ? SGX_PAGE_MEASURE : 0,
+	    .src = (uint64_t)(uintptr_t)(e->image + s->offset),
+	    .offset = s->offset,
+	    .length = s->size,
+	    .secinfo = (uint64_t)(uintptr_t)&secinfo,
+	    .flags = s->measure ? SGX_PAGE_MEASURE : 0,
 	};
 
 	/* A signal may stop the ioctl early with count < length: continue where it stopped. */

@@ -31,7 +31,7 @@ struct encl {
 	int fd;
 	uint64_t size; /* SECS.SIZE */
 	uint32_t ssa_frame_size;
-	uint64_t base; /* SECS.BASEADDR once created */
+	uint64_t base;	/* SECS.BASEADDR once created */
 	uint8_t *image; /* page contents, by enclave offset (anonymous, page-aligned) */
 	uint64_t image_size;
 	struct encl_segment segs[ENCL_MAX_SEGS];

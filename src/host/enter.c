@@ -11,13 +11,25 @@
 static void frame_to_regs(struct sgx_regs *r, const struct vdso_frame *f)
 {
 	*r = (struct sgx_regs){
-		.rax = f->rax, .rcx = f->rcx, .rdx = f->rdx, .rbx = f->rbx,
-		.rsp = (uint64_t)(f + 1), .rbp = f->rbp, .rsi = f->rsi, .rdi = f->rdi,
-		.r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .r11 = f->r11,
-		.r12 = f->r12, .r13 = f->r13, .r14 = f->r14, .r15 = f->r15,
-		.rflags = f->rflags,
-		/* Where the ENCLU would be: RCX after EENTER is the instruction after it. */
-		.rip = host_vdso.aep,
+	    .rax = f->rax,
+	    .rcx = f->rcx,
+	    .rdx = f->rdx,
+	    .rbx = f->rbx,
+	    .rsp = (uint64_t)(f + 1),
+	    .rbp = f->rbp,
+	    .rsi = f->rsi,
+	    .rdi = f->rdi,
+	    .r8 = f->r8,
+	    .r9 = f->r9,
+	    .r10 = f->r10,
+	    .r11 = f->r11,
+	    .r12 = f->r12,
+	    .r13 = f->r13,
+	    .r14 = f->r14,
+	    .r15 = f->r15,
+	    .rflags = f->rflags,
+	    /* Where the ENCLU would be: RCX after EENTER is the instruction after it. */
+	    .rip = host_vdso.aep,
 	};
 }
 

@@ -16,7 +16,10 @@
 #define EXPORT __attribute__((visibility("default")))
 
 static const char *const carried[] = {
-	"LD_PRELOAD", SOFTSGX_ENV_CONF, SOFTSGX_ENV_CONTEXT, SOFTSGX_ENV_QUIET,
+    "LD_PRELOAD",
+    SOFTSGX_ENV_CONF,
+    SOFTSGX_ENV_CONTEXT,
+    SOFTSGX_ENV_QUIET,
 };
 #define NR_CARRIED (sizeof(carried) / sizeof(carried[0]))
 

@@ -26,16 +26,16 @@
 /* Environment passed from `softsgx run` to the preload library (and to exec'd children). */
 #define SOFTSGX_ENV_CONF    "SOFTSGX_CONF"
 #define SOFTSGX_ENV_CONTEXT "SOFTSGX_CONTEXT"
-#define SOFTSGX_ENV_QUIET   "SOFTSGX_QUIET" /* "1": no feature warnings on stderr */
+#define SOFTSGX_ENV_QUIET   "SOFTSGX_QUIET"  /* "1": no feature warnings on stderr */
 #define SOFTSGX_ENV_WARNED  "SOFTSGX_WARNED" /* "1": `softsgx run` already warned */
 
 /* ---- runtime.c: process-wide state ---- */
 
 struct host_features {
-	bool fsgsbase; /* HWCAP2_FSGSBASE: rdfsbase/wrfsbase in user space */
-	bool pku; /* protection keys usable (CPU + kernel) */
-	bool cpuid_faulting; /* arch_prctl(ARCH_SET_CPUID, 0) succeeded */
-	int cpuid_faulting_errno; /* why not, when it did not */
+	bool fsgsbase;		    /* HWCAP2_FSGSBASE: rdfsbase/wrfsbase in user space */
+	bool pku;		    /* protection keys usable (CPU + kernel) */
+	bool cpuid_faulting;	    /* arch_prctl(ARCH_SET_CPUID, 0) succeeded */
+	int cpuid_faulting_errno;   /* why not, when it did not */
 	uint32_t xsave_pkru_offset; /* CPUID(0xD, 9).EBX: PKRU in the XSAVE image */
 };
 
@@ -105,7 +105,7 @@ void host_wrgsbase(uint64_t base);
 struct host_thread {
 	uint64_t magic;
 	struct sgx_lp lp;
-	void *altstack; /* our sigaltstack: how a handler finds this without TLS */
+	void *altstack;		/* our sigaltstack: how a handler finds this without TLS */
 	bool borrowed_altstack; /* the thread's own altstack was in use: known by that one */
 	size_t altstack_size;
 	size_t map_size;

@@ -38,9 +38,9 @@
 	})
 
 /* Upstream registers misc devices; the minors are dynamic, these are the usual ones. */
-#define SGX_MISC_MAJOR	       10
-#define SGX_ENCLAVE_MINOR      125
-#define SGX_PROVISION_MINOR    126
+#define SGX_MISC_MAJOR	    10
+#define SGX_ENCLAVE_MINOR   125
+#define SGX_PROVISION_MINOR 126
 
 /*
  * Set while this thread runs the kernel model for an interposed call: the model's own mmap,
@@ -327,7 +327,8 @@ static void *device_mmap(struct sgxk_file *file, void *addr, size_t len, int pro
 
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	struct sgxk_file *file = (flags & MAP_ANONYMOUS) || in_kernel ? NULL : fdtable_get(fd, NULL);
+	struct sgxk_file *file =
+	    (flags & MAP_ANONYMOUS) || in_kernel ? NULL : fdtable_get(fd, NULL);
 
 	if (file)
 		return device_mmap(file, addr, len, prot, flags, off);
@@ -336,7 +337,8 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	struct sgxk_file *file = (flags & MAP_ANONYMOUS) || in_kernel ? NULL : fdtable_get(fd, NULL);
+	struct sgxk_file *file =
+	    (flags & MAP_ANONYMOUS) || in_kernel ? NULL : fdtable_get(fd, NULL);
 
 	if (file)
 		return device_mmap(file, addr, len, prot, flags, off);
@@ -430,8 +432,8 @@ static int device_stat(const char *path, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_mode = S_IFCHR | 0660;
-	st->st_rdev = makedev(SGX_MISC_MAJOR, strstr(path, "provision") ? SGX_PROVISION_MINOR
-									 : SGX_ENCLAVE_MINOR);
+	st->st_rdev = makedev(SGX_MISC_MAJOR,
+			      strstr(path, "provision") ? SGX_PROVISION_MINOR : SGX_ENCLAVE_MINOR);
 	st->st_nlink = 1;
 	st->st_blksize = 4096;
 	return 0;

@@ -9,7 +9,7 @@
 #include "host.h"
 
 /* struct _fpx_sw_bytes at offset 464 of the FXSAVE area (the kernel's sigcontext.h). */
-#define FP_SW_OFFSET	 464
+#define FP_SW_OFFSET 464
 
 struct fpx_sw_bytes {
 	uint32_t magic1;

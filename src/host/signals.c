@@ -232,7 +232,7 @@ EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 	sigset_t copy;
 
 	if (!real)
-		real = (int (*)(int, const sigset_t *, sigset_t *))dlsym(RTLD_NEXT,
-									 "pthread_sigmask");
+		real =
+		    (int (*)(int, const sigset_t *, sigset_t *))dlsym(RTLD_NEXT, "pthread_sigmask");
 	return real(how, without_ours(how, set, &copy), old);
 }

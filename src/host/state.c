@@ -25,10 +25,11 @@ static int read_secret(int fd, const char *path, uint8_t secret[32], struct soft
 	if (fstat(fd, &st) < 0)
 		return softsgx_fail(err, -errno, "%s: %s", path, strerror(errno));
 	if (st.st_size != 32)
-		return softsgx_fail(err, -EINVAL,
-				    "%s: %lld bytes, a root secret is exactly 32 (remove it to make "
-				    "a new platform)",
-				    path, (long long)st.st_size);
+		return softsgx_fail(
+		    err, -EINVAL,
+		    "%s: %lld bytes, a root secret is exactly 32 (remove it to make "
+		    "a new platform)",
+		    path, (long long)st.st_size);
 	if (st.st_mode & 077)
 		return softsgx_fail(err, -EPERM,
 				    "%s: mode %03o lets others read the platform's root secret; "

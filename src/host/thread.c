@@ -32,7 +32,8 @@ static void thread_release(void *arg)
 	stack_t off = {.ss_flags = SS_DISABLE};
 
 	if (!t || t->lp.in_enclave)
-		return; /* a thread leaving from inside an enclave keeps its TCS busy, as on hardware */
+		return; /* a thread leaving from inside an enclave keeps its TCS busy, as on
+			   hardware */
 	if (!t->borrowed_altstack)
 		raw_syscall(SYS_sigaltstack,
 			    (long)(t->program_altstack_set ? &t->program_altstack : &off), 0, 0);
@@ -68,7 +69,8 @@ static int register_thread(struct host_thread *t)
 		if (atomic_compare_exchange_strong(&registry[i], &expected, t)) {
 			size_t top = atomic_load(&registry_top);
 
-			while (top < i + 1 && !atomic_compare_exchange_weak(&registry_top, &top, i + 1))
+			while (top < i + 1 &&
+			       !atomic_compare_exchange_weak(&registry_top, &top, i + 1))
 				;
 			return 0;
 		}

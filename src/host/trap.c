@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Trap-and-emulate.  ENCLU (0F 01 D7) raises SIGILL or SIGSEGV: the handler runs the leaf on the emulated
- * CPU over the signal frame's registers and returns into whatever the leaf transferred to.  A
- * fault in enclave mode is an AEX: the state goes to the SSA, the thread leaves to the AEP, and
+ * Trap-and-emulate.  ENCLU (0F 01 D7) raises SIGILL or SIGSEGV: the handler runs the leaf on the
+ * emulated CPU over the signal frame's registers and returns into whatever the leaf transferred to.
+ * A fault in enclave mode is an AEX: the state goes to the SSA, the thread leaves to the AEP, and
  * the exception is reported as hardware plus the kernel would report it: to the vDSO's
  * exception path when the enclave was entered through our vDSO (the kernel's fixup), else as a
  * signal to the program at the AEP.  Everything else reaches the program unchanged.

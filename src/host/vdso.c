@@ -58,11 +58,11 @@ static void create(void)
 		return;
 	}
 	host_vdso = (struct host_vdso){
-		.base = (uint64_t)img,
-		.size = size,
-		.aep = (uint64_t)img + l->aep,
-		.eexit_return = (uint64_t)img + l->eexit_return,
-		.handle_exception = (uint64_t)img + l->handle_exception,
+	    .base = (uint64_t)img,
+	    .size = size,
+	    .aep = (uint64_t)img + l->aep,
+	    .eexit_return = (uint64_t)img + l->eexit_return,
+	    .handle_exception = (uint64_t)img + l->handle_exception,
 	};
 }
 

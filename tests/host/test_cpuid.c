@@ -35,7 +35,7 @@ static void leaf7_reports_sgx_and_launch_control(void **state)
 
 	(void)state;
 	cpuid(7, 0, r);
-	assert_true(r[1] & (1u << 2)); /* EBX.SGX */
+	assert_true(r[1] & (1u << 2));	/* EBX.SGX */
 	assert_true(r[2] & (1u << 30)); /* ECX.SGX_LC */
 }
 
@@ -47,8 +47,8 @@ static void leaf12_reports_sgx1_sgx2_and_sizes(void **state)
 	cpuid(0, 0, r);
 	assert_true(r[0] >= 0x12);
 	cpuid(0x12, 0, r);
-	assert_true(r[0] & 1); /* SGX1 */
-	assert_true(r[0] & 2); /* SGX2: platform.sgx2 = yes */
+	assert_true(r[0] & 1);			 /* SGX1 */
+	assert_true(r[0] & 2);			 /* SGX2: platform.sgx2 = yes */
 	assert_true(((r[3] >> 8) & 0xff) >= 36); /* log2 max enclave size, 64-bit */
 	cpuid(0x12, 1, r);
 	assert_true(r[0] & (1u << 2)); /* ATTRIBUTES: MODE64BIT supported */
@@ -72,9 +72,9 @@ static void leaf12_lists_one_epc_section_of_the_configured_size(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(leaf7_reports_sgx_and_launch_control),
-		cmocka_unit_test(leaf12_reports_sgx1_sgx2_and_sizes),
-		cmocka_unit_test(leaf12_lists_one_epc_section_of_the_configured_size),
+	    cmocka_unit_test(leaf7_reports_sgx_and_launch_control),
+	    cmocka_unit_test(leaf12_reports_sgx1_sgx2_and_sizes),
+	    cmocka_unit_test(leaf12_lists_one_epc_section_of_the_configured_size),
 	};
 
 	/* ARCH_GET_CPUID: 1 = CPUID runs natively, 0 = it faults (our emulation is on). */

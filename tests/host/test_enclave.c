@@ -41,8 +41,8 @@ static int setup(void **state)
 	if (!f)
 		return -1;
 	f->enter = vdso_find_by_dynamic();
-	if (!f->enter || encl_load(&f->encl, host_test_args.sgxs, host_test_args.sig, msg,
-				   sizeof(msg)) ||
+	if (!f->enter ||
+	    encl_load(&f->encl, host_test_args.sgxs, host_test_args.sig, msg, sizeof(msg)) ||
 	    encl_build(&f->encl, msg, sizeof(msg))) {
 		fprintf(stderr, "setup: %s\n", f->enter ? msg : "no vDSO entry");
 		encl_delete(&f->encl);
@@ -313,16 +313,16 @@ static void provision_takes_a_provision_fd_and_refuses_others(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(put_then_get_returns_the_value),
-		cmocka_unit_test(every_tcs_enters_and_sees_the_same_enclave),
-		cmocka_unit_test(enclave_reads_and_writes_untrusted_memory),
-		cmocka_unit_test(vdso_preserves_rbx_and_rbp_but_not_r12_to_r15),
-		cmocka_unit_test(user_handler_runs_on_exit_and_its_value_is_returned),
-		cmocka_unit_test(user_handler_positive_return_is_the_next_leaf),
-		cmocka_unit_test(page_fault_in_enclave_is_reported_and_eresume_continues),
-		cmocka_unit_test(eenter_with_every_ssa_frame_in_use_is_gp),
-		cmocka_unit_test(enclave_fd_is_a_character_device_and_dup_keeps_it),
-		cmocka_unit_test(provision_takes_a_provision_fd_and_refuses_others),
+	    cmocka_unit_test(put_then_get_returns_the_value),
+	    cmocka_unit_test(every_tcs_enters_and_sees_the_same_enclave),
+	    cmocka_unit_test(enclave_reads_and_writes_untrusted_memory),
+	    cmocka_unit_test(vdso_preserves_rbx_and_rbp_but_not_r12_to_r15),
+	    cmocka_unit_test(user_handler_runs_on_exit_and_its_value_is_returned),
+	    cmocka_unit_test(user_handler_positive_return_is_the_next_leaf),
+	    cmocka_unit_test(page_fault_in_enclave_is_reported_and_eresume_continues),
+	    cmocka_unit_test(eenter_with_every_ssa_frame_in_use_is_gp),
+	    cmocka_unit_test(enclave_fd_is_a_character_device_and_dup_keeps_it),
+	    cmocka_unit_test(provision_takes_a_provision_fd_and_refuses_others),
 	};
 
 	host_test_parse_args(argc, argv);

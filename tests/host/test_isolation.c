@@ -64,8 +64,8 @@ static void enclave_reaches_its_pages_and_untrusted_memory(void **state)
 	static uint64_t untrusted;
 	struct encl_op_put_to_buf put = {{ENCL_OP_PUT_TO_BUFFER}, 0x150};
 	struct encl_op_get_from_buf get = {{ENCL_OP_GET_FROM_BUFFER}, 0};
-	struct encl_op_put_to_addr out = {{ENCL_OP_PUT_TO_ADDRESS}, 0x151,
-					  (uint64_t)(uintptr_t)&untrusted};
+	struct encl_op_put_to_addr out = {
+	    {ENCL_OP_PUT_TO_ADDRESS}, 0x151, (uint64_t)(uintptr_t)&untrusted};
 
 	(void)state;
 	assert_int_equal(ecall(&put), 0);
@@ -78,8 +78,8 @@ static void enclave_reaches_its_pages_and_untrusted_memory(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(host_read_of_enclave_memory_faults),
-		cmocka_unit_test(enclave_reaches_its_pages_and_untrusted_memory),
+	    cmocka_unit_test(host_read_of_enclave_memory_faults),
+	    cmocka_unit_test(enclave_reaches_its_pages_and_untrusted_memory),
 	};
 	unsigned int a, b, c, d;
 	char msg[256];

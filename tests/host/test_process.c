@@ -189,8 +189,12 @@ static void forked_child_builds_and_enters_its_own_enclave(void **state)
 
 static void exec_with_an_empty_environment_stays_emulated(void **state)
 {
-	char *argv[] = {self_path, "--exec-child", (char *)host_test_args.sgxs,
-			(char *)host_test_args.sig, (char *)host_test_args.elf, NULL};
+	char *argv[] = {self_path,
+			"--exec-child",
+			(char *)host_test_args.sgxs,
+			(char *)host_test_args.sig,
+			(char *)host_test_args.elf,
+			NULL};
 	char *envp[] = {NULL};
 	int status;
 	pid_t pid;
@@ -210,14 +214,14 @@ static void exec_with_an_empty_environment_stays_emulated(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(programs_sigsegv_handler_gets_its_own_faults),
-		cmocka_unit_test(programs_sigsegv_handler_gets_a_jump_to_nowhere),
-		cmocka_unit_test(programs_sigill_handler_gets_ud2),
-		cmocka_unit_test(sigaction_reports_the_programs_previous_handler),
-		cmocka_unit_test(asynchronous_signal_reaches_the_program),
-		cmocka_unit_test(thread_that_blocks_every_signal_still_enters),
-		cmocka_unit_test(forked_child_builds_and_enters_its_own_enclave),
-		cmocka_unit_test(exec_with_an_empty_environment_stays_emulated),
+	    cmocka_unit_test(programs_sigsegv_handler_gets_its_own_faults),
+	    cmocka_unit_test(programs_sigsegv_handler_gets_a_jump_to_nowhere),
+	    cmocka_unit_test(programs_sigill_handler_gets_ud2),
+	    cmocka_unit_test(sigaction_reports_the_programs_previous_handler),
+	    cmocka_unit_test(asynchronous_signal_reaches_the_program),
+	    cmocka_unit_test(thread_that_blocks_every_signal_still_enters),
+	    cmocka_unit_test(forked_child_builds_and_enters_its_own_enclave),
+	    cmocka_unit_test(exec_with_an_empty_environment_stays_emulated),
 	};
 
 	self_path = argv[0];

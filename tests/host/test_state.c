@@ -128,12 +128,12 @@ static void refuses_an_empty_state_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(first_use_creates_a_private_32_byte_secret),
-		cmocka_unit_test(later_uses_read_the_same_secret),
-		cmocka_unit_test(two_state_dirs_are_two_platforms),
-		cmocka_unit_test(refuses_a_secret_others_can_read),
-		cmocka_unit_test(refuses_a_secret_of_the_wrong_size),
-		cmocka_unit_test(refuses_an_empty_state_dir),
+	    cmocka_unit_test(first_use_creates_a_private_32_byte_secret),
+	    cmocka_unit_test(later_uses_read_the_same_secret),
+	    cmocka_unit_test(two_state_dirs_are_two_platforms),
+	    cmocka_unit_test(refuses_a_secret_others_can_read),
+	    cmocka_unit_test(refuses_a_secret_of_the_wrong_size),
+	    cmocka_unit_test(refuses_an_empty_state_dir),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -51,10 +51,10 @@ static void *loop(void *arg)
 
 	for (uint64_t i = 0; i < ITERATIONS; i++) {
 		uint64_t v = j->tag << 32 | i;
-		struct encl_op_put_to_addr put = {{ENCL_OP_PUT_TO_ADDRESS}, v,
-						   (uint64_t)(uintptr_t)&host_slot};
-		struct encl_op_get_from_addr get = {{ENCL_OP_GET_FROM_ADDRESS}, 0,
-						    (uint64_t)(uintptr_t)&host_slot};
+		struct encl_op_put_to_addr put = {
+		    {ENCL_OP_PUT_TO_ADDRESS}, v, (uint64_t)(uintptr_t)&host_slot};
+		struct encl_op_get_from_addr get = {
+		    {ENCL_OP_GET_FROM_ADDRESS}, 0, (uint64_t)(uintptr_t)&host_slot};
 
 		if (ecall(j->encl, j->tcs, &put) || host_slot != v) {
 			j->failures++;
@@ -144,8 +144,8 @@ static void four_threads_in_two_enclaves(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(two_threads_in_two_tcs_of_one_enclave),
-		cmocka_unit_test(four_threads_in_two_enclaves),
+	    cmocka_unit_test(two_threads_in_two_tcs_of_one_enclave),
+	    cmocka_unit_test(four_threads_in_two_enclaves),
 	};
 
 	host_test_parse_args(argc, argv);

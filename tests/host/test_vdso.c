@@ -149,13 +149,13 @@ static void eenter_of_a_page_that_is_no_tcs_reports_the_fault(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(enter_is_found_by_dynamic_and_by_sections),
-		cmocka_unit_test(vdso_is_laid_out_like_the_kernels),
-		cmocka_unit_test(vdso_image_is_not_writable),
-		cmocka_unit_test(time_functions_of_the_vdso_work),
-		cmocka_unit_test(enter_refuses_functions_other_than_eenter_and_eresume),
-		cmocka_unit_test(enter_refuses_nonzero_reserved_bytes),
-		cmocka_unit_test(eenter_of_a_page_that_is_no_tcs_reports_the_fault),
+	    cmocka_unit_test(enter_is_found_by_dynamic_and_by_sections),
+	    cmocka_unit_test(vdso_is_laid_out_like_the_kernels),
+	    cmocka_unit_test(vdso_image_is_not_writable),
+	    cmocka_unit_test(time_functions_of_the_vdso_work),
+	    cmocka_unit_test(enter_refuses_functions_other_than_eenter_and_eresume),
+	    cmocka_unit_test(enter_refuses_nonzero_reserved_bytes),
+	    cmocka_unit_test(eenter_of_a_page_that_is_no_tcs_reports_the_fault),
 	};
 
 	host_test_parse_args(argc, argv);
