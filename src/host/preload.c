@@ -46,7 +46,7 @@
  * Set while this thread runs the kernel model for an interposed call: the model's own mmap,
  * mprotect, munmap and stat calls bind to these same names and must reach libc, not recurse.
  */
-static __thread int in_kernel;
+static __thread int in_kernel __attribute__((tls_model("initial-exec")));
 
 #define KERNEL_CALL(expr)                                                                          \
 	({                                                                                         \

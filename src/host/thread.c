@@ -20,7 +20,8 @@
 
 #define ALTSTACK_MIN (64 * 1024)
 
-static __thread struct host_thread *self;
+/* initial-exec: a preloaded library is in the static TLS block; no __tls_get_addr call. */
+static __thread struct host_thread *self __attribute__((tls_model("initial-exec")));
 static struct host_thread *_Atomic registry[HOST_MAX_THREADS];
 static atomic_size_t registry_top; /* one past the highest slot ever used */
 static pthread_key_t exit_key;
@@ -103,12 +104,13 @@ static bool borrow_altstack(struct host_thread *t)
 
 struct host_thread *thread_current(void)
 {
-	size_t stack = altstack_size();
 	struct host_thread *t;
 	stack_t ss, old;
+	size_t stack;
 
 	if (self)
 		return self;
+	stack = altstack_size();
 	t = mmap(NULL, 4096 + stack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (t == MAP_FAILED)
 		return NULL;
