@@ -82,6 +82,8 @@ encl_entry:
 	mov	%rcx, CTX_RET(%r15)
 	cmpq	$OCALL_OP_RETURN, (%rdi)
 	je	.Lresume
+	cmpq	$OCALL_OP_XMM_ACROSS_AEX, (%rdi)
+	je	.Lxmm
 	cmpq	$OCALL_OP_LOOP, (%rdi)
 	jne	.Lout
 	inc	%r14
@@ -114,6 +116,34 @@ encl_entry:
 	movq	$OCALL_STATE_ERROR, OCALL_OFF_STATE(%r12)
 .Lout:
 	LEAVE
+
+	/*
+	 * OCALL_OP_XMM_ACROSS_AEX: the XSAVE state is part of what an AEX saves in the SSA and
+	 * ERESUME restores; the host runs (and clobbers the registers) in between.
+	 */
+.Lxmm:
+	mov	%rdi, %r12
+	.irp	i, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+	movabs	$(0x0101010101010101 * (\i + 1)), %rax
+	movq	%rax, %xmm\i
+	punpcklqdq %xmm\i, %xmm\i
+	.endr
+	mov	OCALL_OFF_REQUEST(%r12), %rax
+	mov	(%rax), %rax			/* the host made this fault */
+	.irp	i, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+	movabs	$(0x0101010101010101 * (\i + 1)), %rdx
+	movq	%xmm\i, %rax
+	cmp	%rdx, %rax
+	jne	.Lerror_op
+	pextrq	$1, %xmm\i, %rax
+	cmp	%rdx, %rax
+	jne	.Lerror_op
+	.endr
+	movq	$OCALL_STATE_DONE, OCALL_OFF_STATE(%r12)
+	jmp	.Lout
+.Lerror_op:
+	movq	$OCALL_STATE_ERROR, OCALL_OFF_STATE(%r12)
+	jmp	.Lout
 
 	/* OCALL_OP_RETURN: back onto the stack of the pending OCALL, if there is one. */
 .Lresume:

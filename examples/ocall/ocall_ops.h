@@ -5,6 +5,11 @@
 
 #define OCALL_OP_LOOP	1 /* start a loop of count OCALLs */
 #define OCALL_OP_RETURN 2 /* the host's answer to the pending OCALL: resume */
+/*
+ * Load XMM0-15 with known values, read the u64 at request (the host makes that fault: an AEX),
+ * then check that the XMM registers still hold the values: state DONE or ERROR.
+ */
+#define OCALL_OP_XMM_ACROSS_AEX 3
 
 #define OCALL_STATE_PENDING 1 /* the enclave waits for response = 2 * request */
 #define OCALL_STATE_DONE    2 /* sum holds the sum of the responses */
