@@ -4,15 +4,19 @@ set -eu
 build=${1:-build-fuzz}
 secs=${FUZZ_SECONDS:-10}
 found=0
+# Crashing or slow inputs land here, never in the source tree.
+artifacts="$build/fuzz-artifacts"
+mkdir -p "$artifacts"
 for f in $(find "$build/fuzz" -type f -name 'fuzz_*' -perm -u+x 2>/dev/null | sort); do
 	name=$(basename "$f")
 	corpus="fuzz/corpus/${name#fuzz_}"
 	work=$(mktemp -d)
 	[ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
 	echo "fuzz-smoke: $name for ${secs}s"
-	"$f" -max_total_time="$secs" -print_final_stats=0 "$work" >"$work.log" 2>&1 || {
+	"$f" -max_total_time="$secs" -print_final_stats=0 -artifact_prefix="$artifacts/$name-" \
+		"$work" >"$work.log" 2>&1 || {
 		tail -40 "$work.log"
-		echo "fuzz-smoke: $name FAILED"
+		echo "fuzz-smoke: $name FAILED (inputs kept in $artifacts)"
 		exit 1
 	}
 	rm -rf "$work" "$work.log"
