@@ -99,6 +99,25 @@ static void warn_features(void)
 			  "(slower enclave entry and exit)");
 }
 
+/*
+ * What the security modules said when the stack was built (a launch list that denies every
+ * enclave, ...): a configuration problem the user must see whatever SOFTSGX_QUIET says, once,
+ * when the emulation starts.  One "softsgx: " line per warning.
+ */
+static void warn_security(const struct lsm_stack *lsm)
+{
+	const char *w = lsm ? lsm_stack_warnings(lsm) : NULL;
+	char line[768];
+
+	while (w && *w) {
+		size_t n = strcspn(w, "\n");
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, w);
+		host_warn(line);
+		w += n + (w[n] == '\n');
+	}
+}
+
 static int create_kernel(struct sgxk **k, struct softsgx_err *err)
 {
 	const char *conf = getenv(SOFTSGX_ENV_CONF);
@@ -156,6 +175,7 @@ int host_kernel_get(struct sgxk **k)
 	}
 	kernel_error[0] = '\0';
 	warn_features();
+	warn_security(options.lsm);
 	atomic_store_explicit(&kernel, created, memory_order_release);
 	*k = created;
 out:
