@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -165,4 +166,75 @@ void sectest_audit_free(struct sectest_audit *a)
 	free(a->body);
 	free(a->serial);
 	memset(a, 0, sizeof(*a));
+}
+
+void sectest_expect_records(const char *path, const char *type, size_t n, va_list ap)
+{
+	struct sectest_audit a;
+
+	sectest_audit_read(path, &a);
+	if (a.nr != n) {
+		for (size_t i = 0; i < a.nr; i++)
+			print_message("record %zu: type=%s %s\n", i, a.type[i], a.body[i]);
+		fail_msg("%zu audit records, expected %zu", a.nr, n);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *want = va_arg(ap, const char *);
+
+		assert_string_equal(a.type[i], type);
+		if (!strcmp(type, "AVC"))
+			assert_string_equal(a.body[i], want);
+		else if (strncmp(a.body[i], want, strlen(want)))
+			fail_msg("record \"%s\" does not start \"%s\"", a.body[i], want);
+	}
+	sectest_audit_free(&a);
+}
+
+const char *sectest_avc_line(int pid, const char *comm, const char *verdict, const char *perms,
+			     const char *fmt, va_list ap)
+{
+	static char bufs[8][1024];
+	static int next;
+	char *buf = bufs[next++ % 8];
+	int n;
+
+	n = snprintf(buf, 1024, "avc:  %s  { %s } for  pid=%d comm=\"%s\"", verdict, perms, pid,
+		     comm);
+	vsnprintf(buf + n, 1024 - (size_t)n, fmt, ap);
+	return buf;
+}
+
+void sectest_dev_name(dev_t dev, char *out, size_t size)
+{
+	char line[4096], want[32];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	snprintf(out, size, "?");
+	assert_non_null(f);
+	snprintf(want, sizeof(want), "%u:%u", major(dev), minor(dev));
+	while (fgets(line, sizeof(line), f)) {
+		char majmin[32], fstype[64], source[512];
+		char *sep = strstr(line, " - ");
+
+		if (sscanf(line, "%*s %*s %31s", majmin) != 1 || strcmp(majmin, want) || !sep)
+			continue;
+		if (sscanf(sep + 3, "%63s %511s", fstype, source) != 2)
+			continue;
+		if (!strncmp(source, "/dev/", 5))
+			snprintf(out, size, "%s", strrchr(source, '/') + 1);
+		else
+			snprintf(out, size, "%s", fstype);
+		break;
+	}
+	fclose(f);
+}
+
+void sectest_read_comm(char *comm, size_t size)
+{
+	FILE *f = fopen("/proc/self/comm", "r");
+
+	assert_non_null(f);
+	assert_non_null(fgets(comm, (int)size, f));
+	comm[strcspn(comm, "\n")] = '\0';
+	fclose(f);
 }

@@ -6,7 +6,9 @@
 #ifndef SOFTSGX_TESTS_SECTEST_H
 #define SOFTSGX_TESTS_SECTEST_H
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* A fresh directory under $TMPDIR (or /tmp); removed with everything in it by sectest_rmtree. */
 void sectest_tmpdir(char *out, size_t size);
@@ -29,5 +31,30 @@ struct sectest_audit {
 /* Parse @path; fails the test on any line not in the audit format (a torn or mixed line). */
 void sectest_audit_read(const char *path, struct sectest_audit *a);
 void sectest_audit_free(struct sectest_audit *a);
+
+/*
+ * The audit file @path must hold exactly @n records of @type, in order: for "AVC" each body
+ * equal to the next string of @ap, for any other type each body starting with it.  On a
+ * count mismatch the records are printed before the test fails.
+ */
+void sectest_expect_records(const char *path, const char *type, size_t n, va_list ap);
+
+/*
+ * "avc:  VERDICT  { PERMS } for  pid=PID comm="COMM"" followed by @fmt: an AVC body as the
+ * module must write it.  The result lives in one of eight rotating static buffers, so up to
+ * eight may be passed to one call of sectest_expect_records.
+ */
+const char *sectest_avc_line(int pid, const char *comm, const char *verdict, const char *perms,
+			     const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+/*
+ * What the kernel prints as dev= for the file system of device @dev (its s_id): the block
+ * device's name, else the file-system type; found in /proc/self/mountinfo, independently of
+ * the code under test.  "?" when no mount matches.
+ */
+void sectest_dev_name(dev_t dev, char *out, size_t size);
+
+/* This process's comm, as /proc/self/comm gives it (audit's comm=). */
+void sectest_read_comm(char *comm, size_t size);
 
 #endif

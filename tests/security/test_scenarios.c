@@ -5,9 +5,10 @@
  * mmap and mprotect entry points, real source mappings read from /proc (a file mapping, a
  * written private file mapping, anonymous memory, a file on a noexec tmpfs), and the policy
  * of tests/security/policies/scenarios.cil.  Each asserts the result, the errno and the exact
- * audit records (after "type=AVC msg=audit(...): ").  Scenario 24 is scenario24.sh, which
- * reruns scenarios 2, 9, 11 and 17 of this program with SC_FIXED_POLICY set: then they must
- * pass without a denial.
+ * audit records (after "type=AVC msg=audit(...): ").  Scenarios that are one operation are
+ * rows of the table `scenarios` run by run_scenario; the others are functions.  Scenario 24
+ * is scenario24.py, which reruns scenarios 2, 9, 11 and 17 of this program with
+ * SC_FIXED_POLICY set: then they must pass without a denial.
  *
  * usage: test_scenarios [FILTER]   (a cmocka test-name filter, e.g. "scenario_0[29]*")
  * env:   SC_FIXED_POLICY=FILE  the policy audit2allow's rules were added to (scenario 24)
@@ -60,7 +61,8 @@ struct sc {
 	char comm[16];
 	char devname[64]; /* dev= of the emulated device: the file system of /dev */
 	char sig1_signer[65];
-	bool fixed; /* scenario 24: the policy with audit2allow's rules */
+	char source[400]; /* the file a scenario's source mapping came from, for path= */
+	bool fixed;	  /* scenario 24: the policy with audit2allow's rules */
 };
 
 struct sc_encl {
@@ -72,31 +74,6 @@ struct sc_encl {
 
 /* The emulated device has no host inode: the driver's synthetic one ("SGX" 0x534758, 1). */
 #define ENCLAVE_DEV_INO 0x5347580001ull
-
-static void dev_name(dev_t dev, char *out, size_t size)
-{
-	char line[4096], want[32];
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-
-	snprintf(out, size, "?");
-	assert_non_null(f);
-	snprintf(want, sizeof(want), "%u:%u", major(dev), minor(dev));
-	while (fgets(line, sizeof(line), f)) {
-		char majmin[32], fstype[64], source[512];
-		char *sep = strstr(line, " - ");
-
-		if (sscanf(line, "%*s %*s %31s", majmin) != 1 || strcmp(majmin, want) || !sep)
-			continue;
-		if (sscanf(sep + 3, "%63s %511s", fstype, source) != 2)
-			continue;
-		if (!strncmp(source, "/dev/", 5))
-			snprintf(out, size, "%s", strrchr(source, '/') + 1);
-		else
-			snprintf(out, size, "%s", fstype);
-		break;
-	}
-	fclose(f);
-}
 
 static const char *policy_file(const char *name)
 {
@@ -169,7 +146,6 @@ static void write_code(struct sc *s, const char *name, char *out, size_t size)
 
 static void sc_setup(struct sc *s, const char *policy, const char *context)
 {
-	FILE *f;
 	struct stat st;
 
 	memset(s, 0, sizeof(*s));
@@ -187,13 +163,9 @@ static void sc_setup(struct sc *s, const char *policy, const char *context)
 	snprintf(s->context, sizeof(s->context), "%s", context);
 	write_contexts(s);
 	write_code(s, "enclave.bin", s->code, sizeof(s->code));
-	f = fopen("/proc/self/comm", "r");
-	assert_non_null(f);
-	assert_non_null(fgets(s->comm, sizeof(s->comm), f));
-	s->comm[strcspn(s->comm, "\n")] = '\0';
-	fclose(f);
+	sectest_read_comm(s->comm, sizeof(s->comm));
 	assert_int_equal(stat("/dev", &st), 0);
-	dev_name(st.st_dev, s->devname, sizeof(s->devname));
+	sectest_dev_name(st.st_dev, s->devname, sizeof(s->devname));
 }
 
 static void sc_start(struct sc *s)
@@ -232,30 +204,14 @@ static void sc_fini(struct sc *s)
 	sectest_rmtree(s->dir);
 }
 
-/* The records must be exactly @n lines of @type equal to the varargs bodies. */
+/* The records must be exactly @n lines of @type equal to (AVC) or starting with the varargs. */
 static void expect_records(struct sc *s, const char *type, size_t n, ...)
 {
-	struct sectest_audit a;
 	va_list ap;
 
-	sectest_audit_read(s->audit, &a);
-	if (a.nr != n) {
-		for (size_t i = 0; i < a.nr; i++)
-			print_message("record %zu: type=%s %s\n", i, a.type[i], a.body[i]);
-		fail_msg("%zu audit records, expected %zu", a.nr, n);
-	}
 	va_start(ap, n);
-	for (size_t i = 0; i < n; i++) {
-		const char *want = va_arg(ap, const char *);
-
-		assert_string_equal(a.type[i], type);
-		if (!strcmp(type, "AVC"))
-			assert_string_equal(a.body[i], want);
-		else if (strncmp(a.body[i], want, strlen(want)))
-			fail_msg("record \"%s\" does not start \"%s\"", a.body[i], want);
-	}
+	sectest_expect_records(s->audit, type, n, ap);
 	va_end(ap);
-	sectest_audit_free(&a);
 }
 
 #define expect_avc(s, n, ...) expect_records(s, "AVC", n, ##__VA_ARGS__)
@@ -266,17 +222,22 @@ static const char *avc(struct sc *s, const char *perms, const char *fmt, ...)
 
 static const char *avc(struct sc *s, const char *perms, const char *fmt, ...)
 {
-	static char bufs[4][1024];
-	static int slot;
-	char *buf = bufs[slot++ % 4];
+	const char *line;
 	va_list ap;
-	int n;
 
-	n = snprintf(buf, 1024, "avc:  denied  { %s } for  pid=%d comm=\"%s\"", perms,
-		     (int)getpid(), s->comm);
 	va_start(ap, fmt);
-	vsnprintf(buf + n, 1024 - (size_t)n, fmt, ap);
+	line = sectest_avc_line((int)getpid(), s->comm, "denied", perms, fmt, ap);
 	va_end(ap);
+	return line;
+}
+
+/* The start of every launch-list record of this process. */
+static const char *launch_denied(struct sc *s)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "launch:  denied  { init } for  pid=%d comm=\"%s\"",
+		 (int)getpid(), s->comm);
 	return buf;
 }
 
@@ -298,7 +259,7 @@ static const char *file_fields(const char *path)
 	struct stat st;
 
 	assert_int_equal(stat(path, &st), 0);
-	dev_name(st.st_dev, dev, sizeof(dev));
+	sectest_dev_name(st.st_dev, dev, sizeof(dev));
 	snprintf(b, 512, " path=\"%s\" dev=\"%s\" ino=%lu", path, dev, (unsigned long)st.st_ino);
 	return b;
 }
@@ -413,49 +374,9 @@ static void *encl_map(struct sc *s, struct sc_encl *e, int prot, int *err)
 			 MAP_SHARED | MAP_FIXED, 0, err);
 }
 
-/* --- 1-5: the device --- */
+/* --- the operations of scenarios 1-20 --- */
 
-static void scenario_01_open_readonly_needs_no_write(void **state)
-{
-	struct sc s;
-	struct sc_encl e;
-
-	(void)state;
-	sc_setup(&s, "scenarios_all", "u:r:app_t");
-	sc_start(&s);
-	assert_int_equal(encl_open(&s, &e, O_RDONLY), 0);
-	expect_avc(&s, 0);
-	encl_fini(&s, &e);
-	sc_fini(&s);
-}
-
-static void scenario_02_open_rdwr_needs_write(void **state)
-{
-	struct sc s;
-	struct sc_encl e;
-	int ret;
-
-	(void)state;
-	sc_setup(&s, "scenarios_all", "u:r:app_t");
-	sc_start(&s);
-	ret = encl_open(&s, &e, O_RDWR);
-	if (s.fixed) {
-		assert_int_equal(ret, 0);
-		expect_avc(&s, 0);
-	} else {
-		assert_int_equal(ret, -EACCES);
-		expect_avc(&s, 1,
-			   avc(&s, "write",
-			       "%s scontext=u:r:app_t "
-			       "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file "
-			       "permissive=0",
-			       device_fields(&s)));
-	}
-	encl_fini(&s, &e);
-	sc_fini(&s);
-}
-
-/* An enclave with one R|X page from the code file, mapped with @prot. */
+/* An enclave with one page from the code file (R|X), mapped with @prot. */
 static void map_one_page(struct sc *s, struct sc_encl *e, int open_flags, uint64_t secinfo,
 			 int map_prot, int *err)
 {
@@ -468,65 +389,6 @@ static void map_one_page(struct sc *s, struct sc_encl *e, int open_flags, uint64
 	encl_map(s, e, map_prot, err);
 }
 
-static void scenario_03_mmap_rx_with_map_read_execute(void **state)
-{
-	struct sc s;
-	struct sc_encl e;
-	int err;
-
-	(void)state;
-	sc_setup(&s, "scenarios_all", "u:r:app_t");
-	sc_start(&s);
-	map_one_page(&s, &e, O_RDONLY, R | X, PROT_READ | PROT_EXEC, &err);
-	assert_int_equal(err, 0);
-	expect_avc(&s, 0);
-	encl_fini(&s, &e);
-	sc_fini(&s);
-}
-
-static void scenario_04_mmap_rw_shared_needs_write(void **state)
-{
-	struct sc s;
-	struct sc_encl e;
-	int err;
-
-	(void)state;
-	sc_setup(&s, "scenarios_all", "u:r:app_t");
-	sc_start(&s);
-	map_one_page(&s, &e, O_RDONLY, R | W, PROT_READ | PROT_WRITE, &err);
-	assert_int_equal(err, -EACCES);
-	expect_avc(&s, 1,
-		   avc(&s, "write",
-		       "%s scontext=u:r:app_t "
-		       "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file "
-		       "permissive=0",
-		       device_fields(&s)));
-	encl_fini(&s, &e);
-	sc_fini(&s);
-}
-
-static void scenario_05_anon_inode_exec_mapping_needs_execmem(void **state)
-{
-	struct sc s;
-	struct sc_encl e;
-	int err;
-
-	(void)state;
-	sc_setup(&s, "scenarios_all", "u:r:app_t");
-	s.cfg.inode = SOFTSGX_INODE_ANON;
-	sc_start(&s);
-	map_one_page(&s, &e, O_RDONLY, R | X, PROT_READ | PROT_EXEC, &err);
-	assert_int_equal(err, -EACCES);
-	expect_avc(&s, 1,
-		   avc(&s, "execmem",
-		       " scontext=u:r:app_t tcontext=u:r:app_t "
-		       "tclass=process permissive=0"));
-	encl_fini(&s, &e);
-	sc_fini(&s);
-}
-
-/* --- 6-7: ioctl extended permissions --- */
-
 static void build_initable(struct sc *s, struct sc_encl *e, uint64_t attributes)
 {
 	void *src = anon_page(PROT_READ | PROT_WRITE);
@@ -536,203 +398,215 @@ static void build_initable(struct sc *s, struct sc_encl *e, uint64_t attributes)
 	munmap(src, PAGE);
 }
 
-static void scenario_06_ioctl_init_outside_allowx_is_denied(void **state)
-{
-	struct sc s;
-	struct sc_encl e;
-
-	(void)state;
-	sc_setup(&s, "scenarios_noinit", "u:r:app_t");
-	sc_start(&s);
-	build_initable(&s, &e, 0);
-	assert_int_equal(encl_init(&s, &e, false, 0), -EACCES);
-	expect_avc(&s, 1,
-		   avc(&s, "ioctl",
-		       "%s ioctlcmd=0xa402 scontext=u:r:app_t "
-		       "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file "
-		       "permissive=0",
-		       device_fields(&s)));
-	encl_fini(&s, &e);
-	sc_fini(&s);
-}
-
-static void scenario_07_anon_inode_skips_ioctl_checks(void **state)
-{
-	struct sc s;
-	struct sc_encl e;
-
-	(void)state;
-	sc_setup(&s, "scenarios_noinit", "u:r:app_t");
-	s.cfg.inode = SOFTSGX_INODE_ANON;
-	sc_start(&s);
-	build_initable(&s, &e, 0);
-	assert_int_equal(encl_init(&s, &e, false, 0), 0);
-	expect_avc(&s, 0);
-	encl_fini(&s, &e);
-	sc_fini(&s);
-}
-
-/* --- 8-15: ADD_PAGES and its source mapping --- */
-
 static long add_from(struct sc *s, struct sc_encl *e, void *src, uint64_t secinfo, bool measure)
 {
 	encl_create(s, e, O_RDONLY, 0);
 	return encl_add(s, e, src, 0, secinfo, measure);
 }
 
-static void scenario_08_code_from_unmodified_file_with_sgx_execute(void **state)
+/* ADD_PAGES of one page with @secinfo from @src (then unmapped). */
+static long add_and_unmap(struct sc *s, struct sc_encl *e, void *src, uint64_t secinfo,
+			  bool measure)
 {
-	struct sc s;
-	struct sc_encl e;
-	void *src;
+	long ret = add_from(s, e, src, secinfo, measure);
 
-	(void)state;
-	sc_setup(&s, "scenarios_all", "u:r:app_t");
-	sc_start(&s);
-	src = file_page(s.code, PROT_READ | PROT_EXEC);
-	assert_int_equal(add_from(&s, &e, src, R | X, true), 0);
-	expect_avc(&s, 0);
 	munmap(src, PAGE);
-	encl_fini(&s, &e);
-	sc_fini(&s);
+	return ret;
 }
 
-static void scenario_09_code_from_anonymous_memory_needs_sgx_execanon(void **state)
+static long op_open_readonly(struct sc *s, struct sc_encl *e)
 {
-	struct sc s;
-	struct sc_encl e;
-	void *src;
-	long ret;
-
-	(void)state;
-	sc_setup(&s, "scenarios_all", "u:r:app_t");
-	sc_start(&s);
-	src = anon_page(PROT_READ | PROT_WRITE);
-	ret = add_from(&s, &e, src, R | X, true);
-	if (s.fixed) {
-		assert_int_equal(ret, 0);
-		expect_avc(&s, 0);
-	} else {
-		assert_int_equal(ret, -EACCES);
-		expect_avc(&s, 1,
-			   avc(&s, "sgx_execanon",
-			       " scontext=u:r:app_t "
-			       "tcontext=u:r:app_t tclass=process2 permissive=0"));
-	}
-	munmap(src, PAGE);
-	encl_fini(&s, &e);
-	sc_fini(&s);
+	return encl_open(s, e, O_RDONLY);
 }
 
-static void scenario_10_code_from_written_private_file_mapping_needs_sgx_execanon(void **state)
+static long op_open_rdwr(struct sc *s, struct sc_encl *e)
 {
-	struct sc s;
-	struct sc_encl e;
-	char path[400];
-	uint8_t *src;
-
-	(void)state;
-	sc_setup(&s, "scenarios_all", "u:r:app_t");
-	sc_start(&s);
-	write_code(&s, "written.bin", path, sizeof(path));
-	src = file_page(path, PROT_READ | PROT_WRITE);
-	src[100] ^= 0xff; /* copy on write: the mapping now has anonymous pages */
-	assert_int_equal(add_from(&s, &e, src, R | X, true), -EACCES);
-	expect_avc(&s, 1,
-		   avc(&s, "sgx_execanon",
-		       "%s scontext=u:r:app_t tcontext=u:r:app_t "
-		       "tclass=process2 permissive=0",
-		       file_fields(path)));
-	munmap(src, PAGE);
-	encl_fini(&s, &e);
-	sc_fini(&s);
+	return encl_open(s, e, O_RDWR);
 }
 
-static void scenario_11_writable_code_needs_sgx_execdirty(void **state)
+static long op_mmap_rx(struct sc *s, struct sc_encl *e)
 {
-	struct sc s;
-	struct sc_encl e;
-	void *src;
-	long ret;
-
-	(void)state;
-	sc_setup(&s, "scenarios_all", "u:r:app_t");
-	sc_start(&s);
-	src = anon_page(PROT_READ | PROT_WRITE);
-	ret = add_from(&s, &e, src, R | W | X, true);
-	if (s.fixed) {
-		assert_int_equal(ret, 0);
-		expect_avc(&s, 0);
-	} else {
-		assert_int_equal(ret, -EACCES);
-		expect_avc(&s, 1,
-			   avc(&s, "sgx_execdirty",
-			       " scontext=u:r:app_t "
-			       "tcontext=u:r:app_t tclass=process2 permissive=0"));
-	}
-	munmap(src, PAGE);
-	encl_fini(&s, &e);
-	sc_fini(&s);
-}
-
-static void scenario_12_unmeasured_code_needs_sgx_execunmr(void **state)
-{
-	struct sc s;
-	struct sc_encl e;
-	void *src;
-
-	(void)state;
-	sc_setup(&s, "scenarios_all", "u:r:app_t");
-	sc_start(&s);
-	src = file_page(s.code, PROT_READ | PROT_EXEC);
-	assert_int_equal(add_from(&s, &e, src, R | X, false), -EACCES);
-	expect_avc(&s, 1,
-		   avc(&s, "sgx_execunmr",
-		       "%s scontext=u:r:app_t tcontext=u:r:app_t "
-		       "tclass=process2 permissive=0",
-		       file_fields(s.code)));
-	munmap(src, PAGE);
-	encl_fini(&s, &e);
-	sc_fini(&s);
-}
-
-static void scenario_13_data_from_anonymous_memory_needs_nothing(void **state)
-{
-	struct sc s;
-	struct sc_encl e;
-	void *src;
-
-	(void)state;
-	sc_setup(&s, "scenarios_all", "u:r:app_t");
-	sc_start(&s);
-	src = anon_page(PROT_READ | PROT_WRITE);
-	assert_int_equal(add_from(&s, &e, src, R | W, false), 0);
-	expect_avc(&s, 0);
-	munmap(src, PAGE);
-	encl_fini(&s, &e);
-	sc_fini(&s);
-}
-
-static void scenario_14_page_prot_source_caps_at_the_source_mapping(void **state)
-{
-	struct sc s;
-	struct sc_encl e;
 	int err;
 
-	(void)state;
-	sc_setup(&s, "scenarios_all", "u:r:app_rw_t");
-	s.cfg.page_prot = SOFTSGX_PAGE_PROT_SOURCE;
-	sc_start(&s);
-	/* SECINFO R|W|X from an R|X file mapping: the page's max is R|X */
-	map_one_page(&s, &e, O_RDWR, R | W | X, PROT_READ | PROT_EXEC, &err);
+	map_one_page(s, e, O_RDONLY, R | X, PROT_READ | PROT_EXEC, &err);
+	return err;
+}
+
+static long op_mmap_rw_shared(struct sc *s, struct sc_encl *e)
+{
+	int err;
+
+	map_one_page(s, e, O_RDONLY, R | W, PROT_READ | PROT_WRITE, &err);
+	return err;
+}
+
+static long op_mmap_wx(struct sc *s, struct sc_encl *e)
+{
+	int err;
+
+	map_one_page(s, e, O_RDWR, R | W | X, PROT_READ | PROT_WRITE | PROT_EXEC, &err);
+	return err;
+}
+
+/* SECINFO R|W|X from an R|X file mapping: mapped R|X, then mprotect to R|W|X. */
+static long op_mprotect_beyond_source(struct sc *s, struct sc_encl *e)
+{
+	int err;
+
+	map_one_page(s, e, O_RDWR, R | W | X, PROT_READ | PROT_EXEC, &err);
 	assert_int_equal(err, 0);
-	assert_int_equal(sgxk_mprotect(s.d.k, (void *)(uintptr_t)e.base, PAGE,
-				       PROT_READ | PROT_WRITE | PROT_EXEC),
-			 -EACCES);
-	expect_avc(&s, 0); /* the cap, not policy */
+	return sgxk_mprotect(s->d.k, (void *)(uintptr_t)e->base, PAGE,
+			     PROT_READ | PROT_WRITE | PROT_EXEC);
+}
+
+static long op_add_code_from_file(struct sc *s, struct sc_encl *e)
+{
+	return add_and_unmap(s, e, file_page(s->code, PROT_READ | PROT_EXEC), R | X, true);
+}
+
+static long op_add_code_from_anon(struct sc *s, struct sc_encl *e)
+{
+	return add_and_unmap(s, e, anon_page(PROT_READ | PROT_WRITE), R | X, true);
+}
+
+static long op_add_code_from_written_file(struct sc *s, struct sc_encl *e)
+{
+	uint8_t *src;
+
+	write_code(s, "written.bin", s->source, sizeof(s->source));
+	src = file_page(s->source, PROT_READ | PROT_WRITE);
+	src[100] ^= 0xff; /* copy on write: the mapping now has anonymous pages */
+	return add_and_unmap(s, e, src, R | X, true);
+}
+
+static long op_add_wx_from_anon(struct sc *s, struct sc_encl *e)
+{
+	return add_and_unmap(s, e, anon_page(PROT_READ | PROT_WRITE), R | W | X, true);
+}
+
+static long op_add_unmeasured_code(struct sc *s, struct sc_encl *e)
+{
+	snprintf(s->source, sizeof(s->source), "%s", s->code);
+	return add_and_unmap(s, e, file_page(s->code, PROT_READ | PROT_EXEC), R | X, false);
+}
+
+static long op_add_unmeasured_data_from_anon(struct sc *s, struct sc_encl *e)
+{
+	return add_and_unmap(s, e, anon_page(PROT_READ | PROT_WRITE), R | W, false);
+}
+
+static long op_init(struct sc *s, struct sc_encl *e)
+{
+	build_initable(s, e, 0);
+	return encl_init(s, e, false, 0);
+}
+
+static long op_init_stranger(struct sc *s, struct sc_encl *e)
+{
+	build_initable(s, e, 0);
+	return encl_init(s, e, true, 0);
+}
+
+static long op_init_debug(struct sc *s, struct sc_encl *e)
+{
+	build_initable(s, e, SGX_ATTR_DEBUG);
+	return encl_init(s, e, false, 0);
+}
+
+/* SGX_IOC_ENCLAVE_PROVISION with /dev/sgx_provision, then INIT with the PROVISIONKEY. */
+static long op_init_provision(struct sc *s, struct sc_encl *e)
+{
+	struct sgxk_file *prov = NULL;
+	struct sgx_enclave_provision p;
+	long ret;
+
+	build_initable(s, e, SGX_ATTR_PROVISIONKEY);
+	assert_int_equal(sgxk_open(s->d.k, SGXK_DEV_PROVISION, O_RDONLY, &prov), 0);
+	p.fd = (uint64_t)dt_fd_of(&s->d, prov);
+	assert_int_equal(sgxk_ioctl(s->d.k, e->f, SGX_IOC_ENCLAVE_PROVISION, (unsigned long)&p), 0);
+	ret = encl_init(s, e, false, 0);
+	sgxk_file_put(s->d.k, prov);
+	return ret;
+}
+
+/* --- scenarios 1-20: one operation each --- */
+
+/* The fields an AVC record carries before scontext=. */
+enum sc_fields {
+	NO_FIELDS,
+	DEVICE_FIELDS, /* path/dev/ino of /dev/sgx_enclave */
+	SOURCE_FIELDS, /* path/dev/ino of the source file (struct sc.source) */
+};
+
+/*
+ * A scenario: its configuration, the operation, and what the operation must return with
+ * the one AVC record it must leave (none when @perms is NULL).  Scenarios that are not one
+ * operation name their own @test.
+ */
+struct scenario {
+	const char *name;
+	CMUnitTestFunction test;
+	const char *policy;  /* default scenarios_all */
+	const char *context; /* default u:r:app_t */
+	enum softsgx_inode_mode inode;
+	enum softsgx_page_prot_mode page_prot;
+	long (*op)(struct sc *s, struct sc_encl *e);
+	long ret;
+	bool fixable; /* scenario 24: with SC_FIXED_POLICY, allowed and not audited */
+	const char *perms;
+	enum sc_fields fields;
+	const char *rest; /* the record from " scontext=" on */
+};
+
+#define ON_DEVICE(scon)                                                                            \
+	" scontext=" scon " tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file permissive=0"
+#define ON_SELF(type, cls)                                                                         \
+	" scontext=u:r:" type " tcontext=u:r:" type " tclass=" cls " permissive=0"
+#define ON_ENCLAVE(tcon) " scontext=u:r:app_t tcontext=" tcon " tclass=enclave permissive=0"
+
+static const char *record_fields(struct sc *s, enum sc_fields fields)
+{
+	switch (fields) {
+	case DEVICE_FIELDS:
+		return device_fields(s);
+	case SOURCE_FIELDS:
+		return file_fields(s->source);
+	default:
+		return "";
+	}
+}
+
+static void run_scenario(void **state)
+{
+	const struct scenario *t = *state;
+	struct sc s;
+	struct sc_encl e;
+	long ret;
+
+	sc_setup(&s, t->policy ? t->policy : "scenarios_all",
+		 t->context ? t->context : "u:r:app_t");
+	s.cfg.inode = t->inode;
+	s.cfg.page_prot = t->page_prot;
+	sc_start(&s);
+	memset(&e, 0, sizeof(e));
+	ret = t->op(&s, &e);
+	if (t->fixable && s.fixed) {
+		assert_int_equal(ret, 0);
+		expect_avc(&s, 0);
+	} else {
+		assert_int_equal(ret, t->ret);
+		if (t->perms)
+			expect_avc(
+			    &s, 1,
+			    avc(&s, t->perms, "%s%s", record_fields(&s, t->fields), t->rest));
+		else
+			expect_avc(&s, 0);
+	}
 	encl_fini(&s, &e);
 	sc_fini(&s);
 }
+
+/* --- 15: a noexec source --- */
 
 static void scenario_15_source_on_noexec_mount_is_refused(void **state)
 {
@@ -768,110 +642,6 @@ static void scenario_15_source_on_noexec_mount_is_refused(void **state)
 	munmap(src, PAGE);
 	encl_fini(&s, &e);
 	umount2(mnt, MNT_DETACH);
-	sc_fini(&s);
-}
-
-/* --- 16-20: INIT and mappings --- */
-
-static void scenario_16_init_of_acme_signer_is_allowed(void **state)
-{
-	struct sc s;
-	struct sc_encl e;
-
-	(void)state;
-	sc_setup(&s, "scenarios_all", "u:r:app_t");
-	sc_start(&s);
-	build_initable(&s, &e, 0);
-	assert_int_equal(encl_init(&s, &e, false, 0), 0);
-	expect_avc(&s, 0);
-	encl_fini(&s, &e);
-	sc_fini(&s);
-}
-
-static void scenario_17_init_of_unlisted_signer_is_denied_on_default_label(void **state)
-{
-	struct sc s;
-	struct sc_encl e;
-	long ret;
-
-	(void)state;
-	sc_setup(&s, "scenarios_all", "u:r:app_t");
-	sc_start(&s);
-	build_initable(&s, &e, 0);
-	ret = encl_init(&s, &e, true, 0);
-	if (s.fixed) {
-		assert_int_equal(ret, 0);
-		expect_avc(&s, 0);
-	} else {
-		assert_int_equal(ret, -EACCES);
-		expect_avc(&s, 1,
-			   avc(&s, "init",
-			       " scontext=u:r:app_t "
-			       "tcontext=u:object_r:unlabeled_enclave_t tclass=enclave "
-			       "permissive=0"));
-	}
-	encl_fini(&s, &e);
-	sc_fini(&s);
-}
-
-static void scenario_18_init_of_debug_enclave_needs_debug(void **state)
-{
-	struct sc s;
-	struct sc_encl e;
-
-	(void)state;
-	sc_setup(&s, "scenarios_all", "u:r:app_t");
-	sc_start(&s);
-	build_initable(&s, &e, SGX_ATTR_DEBUG);
-	assert_int_equal(encl_init(&s, &e, false, 0), -EACCES);
-	expect_avc(&s, 1,
-		   avc(&s, "debug",
-		       " scontext=u:r:app_t "
-		       "tcontext=u:object_r:acme_enclave_t tclass=enclave permissive=0"));
-	encl_fini(&s, &e);
-	sc_fini(&s);
-}
-
-static void scenario_19_init_with_provisionkey_needs_provision(void **state)
-{
-	struct sc s;
-	struct sc_encl e;
-	struct sgxk_file *prov = NULL;
-	struct sgx_enclave_provision p;
-
-	(void)state;
-	sc_setup(&s, "scenarios_all", "u:r:app_t");
-	sc_start(&s);
-	build_initable(&s, &e, SGX_ATTR_PROVISIONKEY);
-	assert_int_equal(sgxk_open(s.d.k, SGXK_DEV_PROVISION, O_RDONLY, &prov), 0);
-	p.fd = (uint64_t)dt_fd_of(&s.d, prov);
-	assert_int_equal(sgxk_ioctl(s.d.k, e.f, SGX_IOC_ENCLAVE_PROVISION, (unsigned long)&p), 0);
-	assert_int_equal(encl_init(&s, &e, false, 0), -EACCES);
-	expect_avc(&s, 1,
-		   avc(&s, "provision",
-		       " scontext=u:r:app_t "
-		       "tcontext=u:object_r:acme_enclave_t tclass=enclave permissive=0"));
-	sgxk_file_put(s.d.k, prov);
-	encl_fini(&s, &e);
-	sc_fini(&s);
-}
-
-static void scenario_20_wx_mapping_needs_sgx_mapwx(void **state)
-{
-	struct sc s;
-	struct sc_encl e;
-	int err;
-
-	(void)state;
-	sc_setup(&s, "scenarios_all", "u:r:app_rw_t");
-	sc_start(&s);
-	map_one_page(&s, &e, O_RDWR, R | W | X, PROT_READ | PROT_WRITE | PROT_EXEC, &err);
-	assert_int_equal(err, -EACCES);
-	expect_avc(&s, 1,
-		   avc(&s, "sgx_mapwx",
-		       " scontext=u:r:app_rw_t tcontext=u:r:app_rw_t "
-		       "tclass=process2 permissive=0"));
-	encl_fini(&s, &e);
 	sc_fini(&s);
 }
 
@@ -940,7 +710,7 @@ static long launch_init(struct sc *s, bool stranger, uint16_t isvsvn)
 static void scenario_22_launch_list_admits_listed_signers_from_min_isvsvn(void **state)
 {
 	const char *mods[] = {"launch"};
-	char list[256], prefix[2][256];
+	char list[256];
 	struct sc s;
 
 	(void)state;
@@ -951,23 +721,18 @@ static void scenario_22_launch_list_admits_listed_signers_from_min_isvsvn(void *
 	assert_int_equal(launch_init(&s, false, 1), -EACCES); /* listed, ISVSVN 1 < 2 */
 	assert_int_equal(launch_init(&s, false, 2), 0);	      /* listed, ISVSVN 2 */
 	assert_int_equal(launch_init(&s, true, 2), -EACCES);  /* unlisted */
-	snprintf(prefix[0], sizeof(prefix[0]), "launch:  denied  { init } for  pid=%d comm=\"%s\"",
-		 (int)getpid(), s.comm);
-	expect_records(&s, "SGX_LAUNCH", 2, prefix[0], prefix[0]);
+	expect_records(&s, "SGX_LAUNCH", 2, launch_denied(&s), launch_denied(&s));
 	sc_fini(&s);
 	/* an empty list denies everything */
 	launch_setup(&s, mods, 1, "# nothing may run\n");
 	assert_int_equal(launch_init(&s, false, 2), -EACCES);
-	snprintf(prefix[1], sizeof(prefix[1]), "launch:  denied  { init } for  pid=%d comm=\"%s\"",
-		 (int)getpid(), s.comm);
-	expect_records(&s, "SGX_LAUNCH", 1, prefix[1]);
+	expect_records(&s, "SGX_LAUNCH", 1, launch_denied(&s));
 	sc_fini(&s);
 }
 
 static void scenario_23_stacked_launch_denies_what_selinux_allows(void **state)
 {
 	const char *mods[] = {"launch", "selinux"};
-	char prefix[256];
 	struct sc s;
 
 	(void)state;
@@ -975,40 +740,124 @@ static void scenario_23_stacked_launch_denies_what_selinux_allows(void **state)
 	launch_setup(&s, mods, 2,
 		     "mrsigner 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n");
 	assert_int_equal(launch_init(&s, false, 0), -EACCES);
-	snprintf(prefix, sizeof(prefix), "launch:  denied  { init } for  pid=%d comm=\"%s\"",
-		 (int)getpid(), s.comm);
-	expect_records(&s, "SGX_LAUNCH", 1, prefix);
+	expect_records(&s, "SGX_LAUNCH", 1, launch_denied(&s));
 	sc_fini(&s);
 }
 
+#define SCENARIO(fn)                                                                               \
+	{                                                                                          \
+		.name = #fn, .test = fn                                                            \
+	}
+
+static const struct scenario scenarios[] = {
+    /* 1-5: the device */
+    {.name = "scenario_01_open_readonly_needs_no_write", .op = op_open_readonly},
+    {.name = "scenario_02_open_rdwr_needs_write",
+     .op = op_open_rdwr,
+     .ret = -EACCES,
+     .fixable = true,
+     .perms = "write",
+     .fields = DEVICE_FIELDS,
+     .rest = ON_DEVICE("u:r:app_t")},
+    {.name = "scenario_03_mmap_rx_with_map_read_execute", .op = op_mmap_rx},
+    {.name = "scenario_04_mmap_rw_shared_needs_write",
+     .op = op_mmap_rw_shared,
+     .ret = -EACCES,
+     .perms = "write",
+     .fields = DEVICE_FIELDS,
+     .rest = ON_DEVICE("u:r:app_t")},
+    {.name = "scenario_05_anon_inode_exec_mapping_needs_execmem",
+     .inode = SOFTSGX_INODE_ANON,
+     .op = op_mmap_rx,
+     .ret = -EACCES,
+     .perms = "execmem",
+     .rest = ON_SELF("app_t", "process")},
+    /* 6-7: ioctl extended permissions */
+    {.name = "scenario_06_ioctl_init_outside_allowx_is_denied",
+     .policy = "scenarios_noinit",
+     .op = op_init,
+     .ret = -EACCES,
+     .perms = "ioctl",
+     .fields = DEVICE_FIELDS,
+     .rest = " ioctlcmd=0xa402" ON_DEVICE("u:r:app_t")},
+    {.name = "scenario_07_anon_inode_skips_ioctl_checks",
+     .policy = "scenarios_noinit",
+     .inode = SOFTSGX_INODE_ANON,
+     .op = op_init},
+    /* 8-15: ADD_PAGES and its source mapping */
+    {.name = "scenario_08_code_from_unmodified_file_with_sgx_execute", .op = op_add_code_from_file},
+    {.name = "scenario_09_code_from_anonymous_memory_needs_sgx_execanon",
+     .op = op_add_code_from_anon,
+     .ret = -EACCES,
+     .fixable = true,
+     .perms = "sgx_execanon",
+     .rest = ON_SELF("app_t", "process2")},
+    {.name = "scenario_10_code_from_written_private_file_mapping_needs_sgx_execanon",
+     .op = op_add_code_from_written_file,
+     .ret = -EACCES,
+     .perms = "sgx_execanon",
+     .fields = SOURCE_FIELDS,
+     .rest = ON_SELF("app_t", "process2")},
+    {.name = "scenario_11_writable_code_needs_sgx_execdirty",
+     .op = op_add_wx_from_anon,
+     .ret = -EACCES,
+     .fixable = true,
+     .perms = "sgx_execdirty",
+     .rest = ON_SELF("app_t", "process2")},
+    {.name = "scenario_12_unmeasured_code_needs_sgx_execunmr",
+     .op = op_add_unmeasured_code,
+     .ret = -EACCES,
+     .perms = "sgx_execunmr",
+     .fields = SOURCE_FIELDS,
+     .rest = ON_SELF("app_t", "process2")},
+    {.name = "scenario_13_data_from_anonymous_memory_needs_nothing",
+     .op = op_add_unmeasured_data_from_anon},
+    /* the page's maximum is capped at the source's R|X: refused by the cap, not the policy */
+    {.name = "scenario_14_page_prot_source_caps_at_the_source_mapping",
+     .context = "u:r:app_rw_t",
+     .page_prot = SOFTSGX_PAGE_PROT_SOURCE,
+     .op = op_mprotect_beyond_source,
+     .ret = -EACCES},
+    SCENARIO(scenario_15_source_on_noexec_mount_is_refused),
+    /* 16-20: INIT and mappings */
+    {.name = "scenario_16_init_of_acme_signer_is_allowed", .op = op_init},
+    {.name = "scenario_17_init_of_unlisted_signer_is_denied_on_default_label",
+     .op = op_init_stranger,
+     .ret = -EACCES,
+     .fixable = true,
+     .perms = "init",
+     .rest = ON_ENCLAVE("u:object_r:unlabeled_enclave_t")},
+    {.name = "scenario_18_init_of_debug_enclave_needs_debug",
+     .op = op_init_debug,
+     .ret = -EACCES,
+     .perms = "debug",
+     .rest = ON_ENCLAVE("u:object_r:acme_enclave_t")},
+    {.name = "scenario_19_init_with_provisionkey_needs_provision",
+     .op = op_init_provision,
+     .ret = -EACCES,
+     .perms = "provision",
+     .rest = ON_ENCLAVE("u:object_r:acme_enclave_t")},
+    {.name = "scenario_20_wx_mapping_needs_sgx_mapwx",
+     .context = "u:r:app_rw_t",
+     .op = op_mmap_wx,
+     .ret = -EACCES,
+     .perms = "sgx_mapwx",
+     .rest = ON_SELF("app_rw_t", "process2")},
+    SCENARIO(scenario_21_permissive_mode_audits_2_9_17_and_allows),
+    SCENARIO(scenario_22_launch_list_admits_listed_signers_from_min_isvsvn),
+    SCENARIO(scenario_23_stacked_launch_denies_what_selinux_allows),
+};
+
 int main(int argc, char **argv)
 {
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(scenario_01_open_readonly_needs_no_write),
-	    cmocka_unit_test(scenario_02_open_rdwr_needs_write),
-	    cmocka_unit_test(scenario_03_mmap_rx_with_map_read_execute),
-	    cmocka_unit_test(scenario_04_mmap_rw_shared_needs_write),
-	    cmocka_unit_test(scenario_05_anon_inode_exec_mapping_needs_execmem),
-	    cmocka_unit_test(scenario_06_ioctl_init_outside_allowx_is_denied),
-	    cmocka_unit_test(scenario_07_anon_inode_skips_ioctl_checks),
-	    cmocka_unit_test(scenario_08_code_from_unmodified_file_with_sgx_execute),
-	    cmocka_unit_test(scenario_09_code_from_anonymous_memory_needs_sgx_execanon),
-	    cmocka_unit_test(scenario_10_code_from_written_private_file_mapping_needs_sgx_execanon),
-	    cmocka_unit_test(scenario_11_writable_code_needs_sgx_execdirty),
-	    cmocka_unit_test(scenario_12_unmeasured_code_needs_sgx_execunmr),
-	    cmocka_unit_test(scenario_13_data_from_anonymous_memory_needs_nothing),
-	    cmocka_unit_test(scenario_14_page_prot_source_caps_at_the_source_mapping),
-	    cmocka_unit_test(scenario_15_source_on_noexec_mount_is_refused),
-	    cmocka_unit_test(scenario_16_init_of_acme_signer_is_allowed),
-	    cmocka_unit_test(scenario_17_init_of_unlisted_signer_is_denied_on_default_label),
-	    cmocka_unit_test(scenario_18_init_of_debug_enclave_needs_debug),
-	    cmocka_unit_test(scenario_19_init_with_provisionkey_needs_provision),
-	    cmocka_unit_test(scenario_20_wx_mapping_needs_sgx_mapwx),
-	    cmocka_unit_test(scenario_21_permissive_mode_audits_2_9_17_and_allows),
-	    cmocka_unit_test(scenario_22_launch_list_admits_listed_signers_from_min_isvsvn),
-	    cmocka_unit_test(scenario_23_stacked_launch_denies_what_selinux_allows),
-	};
+	struct CMUnitTest tests[sizeof(scenarios) / sizeof(scenarios[0])];
 
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		tests[i] = (struct CMUnitTest){
+		    .name = scenarios[i].name,
+		    .test_func = scenarios[i].test ? scenarios[i].test : run_scenario,
+		    .initial_state = (void *)&scenarios[i],
+		};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
 	return cmocka_run_group_tests(tests, NULL, NULL);

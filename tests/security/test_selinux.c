@@ -57,42 +57,6 @@ static void policy_path(char *out, size_t size, const char *name)
 	snprintf(out, size, "%s/tests/security/policies/%s.bin", root, name);
 }
 
-/* The kernel's s_id for the file system of @st: the block device's name, else the fs type. */
-static void expected_dev_name(dev_t dev, char *out, size_t size)
-{
-	char line[4096], want[32];
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-
-	snprintf(out, size, "?");
-	assert_non_null(f);
-	snprintf(want, sizeof(want), "%u:%u", major(dev), minor(dev));
-	while (fgets(line, sizeof(line), f)) {
-		char majmin[32], fstype[64], source[512];
-		char *sep = strstr(line, " - ");
-
-		if (sscanf(line, "%*s %*s %31s", majmin) != 1 || strcmp(majmin, want) || !sep)
-			continue;
-		if (sscanf(sep + 3, "%63s %511s", fstype, source) != 2)
-			continue;
-		if (!strncmp(source, "/dev/", 5))
-			snprintf(out, size, "%s", strrchr(source, '/') + 1);
-		else
-			snprintf(out, size, "%s", fstype);
-		break;
-	}
-	fclose(f);
-}
-
-static void read_comm(char *comm, size_t size)
-{
-	FILE *f = fopen("/proc/self/comm", "r");
-
-	assert_non_null(f);
-	assert_non_null(fgets(comm, (int)size, f));
-	comm[strcspn(comm, "\n")] = '\0';
-	fclose(f);
-}
-
 static void env_init(struct env *e, const char *policy, const char *context)
 {
 	char path[512];
@@ -112,7 +76,7 @@ static void env_init(struct env *e, const char *policy, const char *context)
 	sectest_write_file(path, ENCL_DEV "\t-c\tu:object_r:sgx_enclave_device_t\n");
 	snprintf(e->cfg.file_contexts, sizeof(e->cfg.file_contexts), "%s", path);
 	e->cred.pid = getpid();
-	read_comm(e->cred.comm, sizeof(e->cred.comm));
+	sectest_read_comm(e->cred.comm, sizeof(e->cred.comm));
 	e->cred.context = context;
 	snprintf(path, sizeof(path), "%s/devnode", e->dir);
 	sectest_write_file(path, "");
@@ -121,7 +85,7 @@ static void env_init(struct env *e, const char *policy, const char *context)
 	e->dev.path = ENCL_DEV;
 	e->dev.dev = st.st_dev;
 	e->dev.ino = st.st_ino;
-	expected_dev_name(st.st_dev, e->devname, sizeof(e->devname));
+	sectest_dev_name(st.st_dev, e->devname, sizeof(e->devname));
 }
 
 static int env_start(struct env *e, struct softsgx_err *err)
@@ -149,45 +113,27 @@ static void env_fini(struct env *e)
 /* The audit records must be exactly @n AVC lines equal to the varargs bodies. */
 static void expect_avc(struct env *e, size_t n, ...)
 {
-	struct sectest_audit a;
 	va_list ap;
 
-	sectest_audit_read(e->audit, &a);
-	if (a.nr != n) {
-		for (size_t i = 0; i < a.nr; i++)
-			print_message("record %zu: %s\n", i, a.body[i]);
-		fail_msg("%zu audit records, expected %zu", a.nr, n);
-	}
 	va_start(ap, n);
-	for (size_t i = 0; i < n; i++) {
-		const char *want = va_arg(ap, const char *);
-
-		assert_string_equal(a.type[i], "AVC");
-		assert_string_equal(a.body[i], want);
-	}
+	sectest_expect_records(e->audit, "AVC", n, ap);
 	va_end(ap);
-	sectest_audit_free(&a);
 }
 
-/* "avc:  denied  { PERMS } for  pid=P comm="C"" + @rest */
+/* "avc:  VERDICT  { PERMS } for  pid=P comm="C"" + @rest */
 static const char *avc_line(struct env *e, const char *verdict, const char *perms, const char *fmt,
 			    ...) __attribute__((format(printf, 4, 5)));
 
 static const char *avc_line(struct env *e, const char *verdict, const char *perms, const char *fmt,
 			    ...)
 {
-	static char bufs[8][1024];
-	static int next;
-	char *buf = bufs[next++ % 8];
+	const char *line;
 	va_list ap;
-	int n;
 
-	n = snprintf(buf, 1024, "avc:  %s  { %s } for  pid=%d comm=\"%s\"", verdict, perms,
-		     (int)e->cred.pid, e->cred.comm);
 	va_start(ap, fmt);
-	vsnprintf(buf + n, 1024 - (size_t)n, fmt, ap);
+	line = sectest_avc_line(e->cred.pid, e->cred.comm, verdict, perms, fmt, ap);
 	va_end(ap);
-	return buf;
+	return line;
 }
 
 static const char *dev_fields(struct env *e)
@@ -197,6 +143,33 @@ static const char *dev_fields(struct env *e)
 	snprintf(buf, sizeof(buf), " path=\"" ENCL_DEV "\" dev=\"%s\" ino=%lu", e->devname,
 		 (unsigned long)e->dev.ino);
 	return buf;
+}
+
+/* app_t denied @perms on the enclave device labeled @tcon. */
+static const char *denied_on_device(struct env *e, const char *perms, const char *tcon,
+				    int permissive)
+{
+	return avc_line(e, "denied", perms,
+			"%s scontext=u:r:app_t tcontext=%s tclass=chr_file "
+			"permissive=%d",
+			dev_fields(e), tcon, permissive);
+}
+
+/* Domain @type denied @perms of class @cls on itself (process, process2). */
+static const char *denied_on_self(struct env *e, const char *perms, const char *type,
+				  const char *cls, int permissive)
+{
+	return avc_line(e, "denied", perms,
+			" scontext=u:r:%s tcontext=u:r:%s tclass=%s "
+			"permissive=%d",
+			type, type, cls, permissive);
+}
+
+/* app_t denied @perms on an enclave labeled @tcon. */
+static const char *denied_on_enclave(struct env *e, const char *perms, const char *tcon)
+{
+	return avc_line(e, "denied", perms,
+			" scontext=u:r:app_t tcontext=%s tclass=enclave permissive=0", tcon);
 }
 
 /* --- the policy through libsepol directly --- */
@@ -281,15 +254,8 @@ static void open_readonly_checks_open_read_and_no_write(void **state)
 	assert_int_equal(security_file_open(e.stack, &e.cred, &e.dev, O_RDONLY), 0);
 	assert_int_equal(security_file_open(e.stack, &e.cred, &e.dev, O_RDWR), -EACCES);
 	assert_int_equal(security_file_open(e.stack, &e.cred, &e.dev, O_WRONLY), -EACCES);
-	expect_avc(&e, 2,
-		   avc_line(&e, "denied", "write",
-			    "%s scontext=u:r:app_t "
-			    "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file permissive=0",
-			    dev_fields(&e)),
-		   avc_line(&e, "denied", "write",
-			    "%s scontext=u:r:app_t "
-			    "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file permissive=0",
-			    dev_fields(&e)));
+	expect_avc(&e, 2, denied_on_device(&e, "write", "u:object_r:sgx_enclave_device_t", 0),
+		   denied_on_device(&e, "write", "u:object_r:sgx_enclave_device_t", 0));
 	env_fini(&e);
 }
 
@@ -311,15 +277,8 @@ static void mmap_checks_map_read_write_execute(void **state)
 	assert_int_equal(
 	    security_file_mprotect(e.stack, &e.cred, &e.dev, PROT_READ | PROT_WRITE | PROT_EXEC),
 	    -EACCES);
-	expect_avc(&e, 2,
-		   avc_line(&e, "denied", "write",
-			    "%s scontext=u:r:app_t "
-			    "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file permissive=0",
-			    dev_fields(&e)),
-		   avc_line(&e, "denied", "write",
-			    "%s scontext=u:r:app_t "
-			    "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file permissive=0",
-			    dev_fields(&e)));
+	expect_avc(&e, 2, denied_on_device(&e, "write", "u:object_r:sgx_enclave_device_t", 0),
+		   denied_on_device(&e, "write", "u:object_r:sgx_enclave_device_t", 0));
 	env_fini(&e);
 }
 
@@ -336,10 +295,7 @@ static void anon_inode_exec_mapping_needs_execmem(void **state)
 	assert_int_equal(
 	    security_mmap_file(e.stack, &e.cred, &e.dev, PROT_READ | PROT_EXEC, MAP_SHARED),
 	    -EACCES);
-	expect_avc(&e, 1,
-		   avc_line(&e, "denied", "execmem",
-			    " scontext=u:r:app_t tcontext=u:r:app_t "
-			    "tclass=process permissive=0"));
+	expect_avc(&e, 1, denied_on_self(&e, "execmem", "app_t", "process", 0));
 	env_fini(&e);
 }
 
@@ -407,10 +363,7 @@ static void enclave_load_checks_in_order(void **state)
 	/* anonymous: sgx_execanon, allowed and audited (auditallow) */
 	assert_int_equal(
 	    security_enclave_load(e.stack, &e.cred, &encl, &anon, PROT_READ | PROT_EXEC, true), 0);
-	expect_avc(&e, 2,
-		   avc_line(&e, "denied", "sgx_execdirty",
-			    " scontext=u:r:app_t "
-			    "tcontext=u:r:app_t tclass=process2 permissive=0"),
+	expect_avc(&e, 2, denied_on_self(&e, "sgx_execdirty", "app_t", "process2", 0),
 		   avc_line(&e, "granted", "sgx_execanon",
 			    " scontext=u:r:app_t "
 			    "tcontext=u:r:app_t tclass=process2"));
@@ -468,7 +421,7 @@ static void file_labels_come_from_xattr_then_file_contexts_then_initial_sid(void
 	make_file(&e, "unlabeled_file", NULL, upath, sizeof(upath), &ust);
 	assert_int_equal(
 	    make_file(&e, "bad_xattr", "u:object_r:no_such_t", bpath, sizeof(bpath), &bst), 0);
-	expected_dev_name(xst.st_dev, dev, sizeof(dev));
+	sectest_dev_name(xst.st_dev, dev, sizeof(dev));
 
 	src.path = xpath, src.dev = xst.st_dev, src.ino = xst.st_ino;
 	assert_int_equal(
@@ -554,19 +507,10 @@ static void enclave_labels_come_from_enclave_contexts_then_file_then_default(voi
 	attrs.flags |= SGX_ATTR_DEBUG;
 	assert_int_equal(security_enclave_init(e.stack, &e.cred, &encl, &acme, NULL, &attrs),
 			 -EACCES);
-	expect_avc(&e, 4,
-		   avc_line(&e, "denied", "init",
-			    " scontext=u:r:app_t "
-			    "tcontext=u:object_r:other_enclave_t tclass=enclave permissive=0"),
-		   avc_line(&e, "denied", "init",
-			    " scontext=u:r:app_t "
-			    "tcontext=u:object_r:unlabeled_enclave_t tclass=enclave permissive=0"),
-		   avc_line(&e, "denied", "init",
-			    " scontext=u:r:app_t "
-			    "tcontext=u:r:file_t tclass=enclave permissive=0"),
-		   avc_line(&e, "denied", "debug",
-			    " scontext=u:r:app_t "
-			    "tcontext=u:object_r:acme_enclave_t tclass=enclave permissive=0"));
+	expect_avc(&e, 4, denied_on_enclave(&e, "init", "u:object_r:other_enclave_t"),
+		   denied_on_enclave(&e, "init", "u:object_r:unlabeled_enclave_t"),
+		   denied_on_enclave(&e, "init", "u:r:file_t"),
+		   denied_on_enclave(&e, "debug", "u:object_r:acme_enclave_t"));
 	env_fini(&e);
 }
 
@@ -585,13 +529,8 @@ static void enclave_map_checks_mapwx_and_execdirty(void **state)
 	    -EACCES);
 	assert_int_equal(security_enclave_map(e.stack, &e.cred, &encl, PROT_READ | PROT_EXEC, true),
 			 -EACCES);
-	expect_avc(&e, 2,
-		   avc_line(&e, "denied", "sgx_execdirty sgx_mapwx",
-			    " scontext=u:r:app_t "
-			    "tcontext=u:r:app_t tclass=process2 permissive=0"),
-		   avc_line(&e, "denied", "sgx_execdirty",
-			    " scontext=u:r:app_t "
-			    "tcontext=u:r:app_t tclass=process2 permissive=0"));
+	expect_avc(&e, 2, denied_on_self(&e, "sgx_execdirty sgx_mapwx", "app_t", "process2", 0),
+		   denied_on_self(&e, "sgx_execdirty", "app_t", "process2", 0));
 	env_fini(&e);
 }
 
@@ -608,11 +547,7 @@ static void permissive_mode_audits_and_allows(void **state)
 	assert_int_equal(security_file_open(e.stack, &e.cred, &e.dev, O_RDWR), 0);
 	/* the kernel audits a permissive denial once: the AVC now grants it */
 	assert_int_equal(security_file_open(e.stack, &e.cred, &e.dev, O_RDWR), 0);
-	expect_avc(&e, 1,
-		   avc_line(&e, "denied", "write",
-			    "%s scontext=u:r:app_t "
-			    "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file permissive=1",
-			    dev_fields(&e)));
+	expect_avc(&e, 1, denied_on_device(&e, "write", "u:object_r:sgx_enclave_device_t", 1));
 	env_fini(&e);
 }
 
@@ -633,13 +568,8 @@ static void permissive_domain_is_not_enforced_in_enforcing_mode(void **state)
 	assert_int_equal(
 	    security_enclave_map(e.stack, &app, &encl, PROT_READ | PROT_WRITE | PROT_EXEC, false),
 	    -EACCES);
-	expect_avc(&e, 2,
-		   avc_line(&e, "denied", "sgx_mapwx",
-			    " scontext=u:r:perm_t "
-			    "tcontext=u:r:perm_t tclass=process2 permissive=1"),
-		   avc_line(&e, "denied", "sgx_mapwx",
-			    " scontext=u:r:app_t "
-			    "tcontext=u:r:app_t tclass=process2 permissive=0"));
+	expect_avc(&e, 2, denied_on_self(&e, "sgx_mapwx", "perm_t", "process2", 1),
+		   denied_on_self(&e, "sgx_mapwx", "app_t", "process2", 0));
 	env_fini(&e);
 }
 
@@ -679,30 +609,16 @@ static void unknown_classes_and_permissions_follow_handle_unknown(void **state)
 		/* what the policy does know is still decided by it */
 		assert_int_equal(security_file_open(e.stack, &e.cred, &e.dev, O_RDWR), -EACCES);
 		if (cases[i].ret)
-			expect_avc(&e, 4,
-				   avc_line(&e, "denied", "map",
-					    "%s scontext=u:r:app_t "
-					    "tcontext=u:object_r:sgx_enclave_device_t "
-					    "tclass=chr_file permissive=0",
-					    dev_fields(&e)),
-				   avc_line(&e, "denied", "sgx_mapwx",
-					    " scontext=u:r:app_t "
-					    "tcontext=u:r:app_t tclass=process2 permissive=0"),
-				   avc_line(&e, "denied", "init",
-					    " scontext=u:r:app_t "
-					    "tcontext=u:r:unlabeled_t tclass=enclave permissive=0"),
-				   avc_line(&e, "denied", "write",
-					    "%s scontext=u:r:app_t "
-					    "tcontext=u:object_r:sgx_enclave_device_t "
-					    "tclass=chr_file permissive=0",
-					    dev_fields(&e)));
+			expect_avc(
+			    &e, 4,
+			    denied_on_device(&e, "map", "u:object_r:sgx_enclave_device_t", 0),
+			    denied_on_self(&e, "sgx_mapwx", "app_t", "process2", 0),
+			    denied_on_enclave(&e, "init", "u:r:unlabeled_t"),
+			    denied_on_device(&e, "write", "u:object_r:sgx_enclave_device_t", 0));
 		else
-			expect_avc(&e, 1,
-				   avc_line(&e, "denied", "write",
-					    "%s scontext=u:r:app_t "
-					    "tcontext=u:object_r:sgx_enclave_device_t "
-					    "tclass=chr_file permissive=0",
-					    dev_fields(&e)));
+			expect_avc(
+			    &e, 1,
+			    denied_on_device(&e, "write", "u:object_r:sgx_enclave_device_t", 0));
 		env_fini(&e);
 	}
 }
@@ -787,10 +703,7 @@ static void concurrent_denials_are_each_audited_whole(void **state)
 		assert_int_equal(pthread_join(t[i], &ret), 0);
 		assert_null(ret);
 	}
-	want = avc_line(&e, "denied", "write",
-			"%s scontext=u:r:app_t "
-			"tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file permissive=0",
-			dev_fields(&e));
+	want = denied_on_device(&e, "write", "u:object_r:sgx_enclave_device_t", 0);
 	sectest_audit_read(e.audit, &a);
 	assert_int_equal(a.nr, THREADS * EACH);
 	for (size_t i = 0; i < a.nr; i++)
@@ -984,14 +897,8 @@ static void shipped_policy_loads_with_its_contexts_and_confines_app_t(void **sta
 	assert_int_equal(security_enclave_map(e.stack, &unconfined, &encl,
 					      PROT_READ | PROT_WRITE | PROT_EXEC, true),
 			 0);
-	expect_avc(&e, 2,
-		   avc_line(&e, "denied", "write",
-			    "%s scontext=u:r:app_t "
-			    "tcontext=u:object_r:sgx_enclave_device_t tclass=chr_file permissive=0",
-			    dev_fields(&e)),
-		   avc_line(&e, "denied", "sgx_mapwx",
-			    " scontext=u:r:app_t "
-			    "tcontext=u:r:app_t tclass=process2 permissive=0"));
+	expect_avc(&e, 2, denied_on_device(&e, "write", "u:object_r:sgx_enclave_device_t", 0),
+		   denied_on_self(&e, "sgx_mapwx", "app_t", "process2", 0));
 	env_fini(&e);
 }
 
@@ -1011,19 +918,9 @@ static void two_module_instances_keep_their_own_labels(void **state)
 		assert_int_equal(security_file_open(b.stack, &b.cred, &b.dev, O_RDONLY), -EACCES);
 	}
 	expect_avc(&a, 0);
-	expect_avc(&b, 3,
-		   avc_line(&b, "denied", "read open",
-			    "%s scontext=u:r:app_t tcontext=u:object_r:file_t tclass=chr_file "
-			    "permissive=0",
-			    dev_fields(&b)),
-		   avc_line(&b, "denied", "read open",
-			    "%s scontext=u:r:app_t tcontext=u:object_r:file_t tclass=chr_file "
-			    "permissive=0",
-			    dev_fields(&b)),
-		   avc_line(&b, "denied", "read open",
-			    "%s scontext=u:r:app_t tcontext=u:object_r:file_t tclass=chr_file "
-			    "permissive=0",
-			    dev_fields(&b)));
+	expect_avc(&b, 3, denied_on_device(&b, "read open", "u:object_r:file_t", 0),
+		   denied_on_device(&b, "read open", "u:object_r:file_t", 0),
+		   denied_on_device(&b, "read open", "u:object_r:file_t", 0));
 	env_fini(&b);
 	env_fini(&a);
 }
