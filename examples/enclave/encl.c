@@ -67,6 +67,33 @@ static void do_egetkey(struct encl_op_get_key *op)
 	write_untrusted(&op->status, status);
 }
 
+/* SECINFO for EACCEPT/EMODPE: 64 bytes, 64-byte aligned, reserved bytes zero. */
+static uint64_t encl_secinfo[8] __attribute__((aligned(64)));
+
+static void do_eaccept(struct encl_op_eaccept *op)
+{
+	uint64_t status;
+
+	for (int i = 1; i < 8; i++)
+		((volatile uint64_t *)encl_secinfo)[i] = 0;
+	encl_secinfo[0] = read_untrusted(&op->flags);
+	asm volatile(".byte 0x0f, 0x01, 0xd7" /* ENCLU[EACCEPT] */
+		     : "=a"(status)
+		     : "a"(5), "b"(encl_secinfo), "c"(read_untrusted(&op->epc_addr))
+		     : "memory", "cc");
+	write_untrusted(&op->ret, status);
+}
+
+static void do_emodpe(struct encl_op_emodpe *op)
+{
+	for (int i = 1; i < 8; i++)
+		((volatile uint64_t *)encl_secinfo)[i] = 0;
+	encl_secinfo[0] = read_untrusted(&op->flags);
+	asm volatile(".byte 0x0f, 0x01, 0xd7" /* ENCLU[EMODPE] */
+		     ::"a"(6), "b"(encl_secinfo), "c"(read_untrusted(&op->epc_addr))
+		     : "memory");
+}
+
 /* Returns non-zero when the entry code must leave with R12..R15 clobbered. */
 uint64_t encl_body(void *rdi, void *rsi)
 {
@@ -97,6 +124,12 @@ uint64_t encl_body(void *rdi, void *rsi)
 		break;
 	case ENCL_OP_EGETKEY:
 		do_egetkey(rdi);
+		break;
+	case ENCL_OP_EACCEPT:
+		do_eaccept(rdi);
+		break;
+	case ENCL_OP_EMODPE:
+		do_emodpe(rdi);
 		break;
 	case ENCL_OP_NOP:
 	default:

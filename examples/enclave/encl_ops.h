@@ -33,6 +33,10 @@ enum encl_op_type {
 	ENCL_OP_EREPORT = 6,
 	/* EGETKEY with keyrequest; key and status = RAX (struct encl_op_get_key). */
 	ENCL_OP_EGETKEY = 7,
+	/* EACCEPT of epc_addr with SECINFO.FLAGS = flags; ret = RAX (struct encl_op_eaccept). */
+	ENCL_OP_EACCEPT = 8,
+	/* EMODPE of epc_addr with SECINFO.FLAGS = flags (struct encl_op_emodpe). */
+	ENCL_OP_EMODPE = 9,
 	ENCL_OP_MAX,
 };
 
@@ -75,6 +79,20 @@ struct encl_op_get_key {
 	uint8_t keyrequest[512];
 	uint8_t key[16];
 	uint64_t status; /* EGETKEY's RAX: 0 or an SGX error code */
+};
+
+/* As the kernel selftests' EACCEPT and EMODPE operations (epc_addr: a linear address). */
+struct encl_op_eaccept {
+	struct encl_op_header header;
+	uint64_t epc_addr;
+	uint64_t flags;
+	uint64_t ret; /* EACCEPT's RAX: 0 or an SGX error code */
+};
+
+struct encl_op_emodpe {
+	struct encl_op_header header;
+	uint64_t epc_addr;
+	uint64_t flags;
 };
 
 #endif /* __ASSEMBLER__ */

@@ -121,4 +121,13 @@ int sgxk_munmap(struct sgxk *k, void *addr, size_t len);
  */
 int sgxk_fault(struct sgxk *k, uint64_t addr, int access);
 
+/*
+ * An enclave page's host mapping is the VMA's protections intersected with what the EPCM
+ * grants (none while PENDING or MODIFIED).  The driver keeps it so across its own leaves
+ * (EADD, EAUG, EMODPR, EMODT); after an ENCLU leaf that changes the EPCM (EACCEPT, EMODPE,
+ * EACCEPTCOPY) the host calls this with the page's address.  Safe in the ENCLU trap handler
+ * (no allocation), like sgxk_fault.
+ */
+void sgxk_epcm_changed(struct sgxk *k, uint64_t addr);
+
 #endif

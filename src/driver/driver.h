@@ -86,6 +86,18 @@ struct sgxk_file {
 	struct sgxk_file *next; /* k->files, under k->mm_lock */
 };
 
+/*
+ * The page tables the emulated CPU walks (pgtable.c): a radix tree of 4 KiB nodes, leaf entries
+ * (EPC index << 12) | SGXK_PTE_PRESENT | the mapping's PROT_* bits.  Lock-free read side.
+ */
+#define SGXK_PT_LEVELS	 5
+#define SGXK_PT_ENTRIES	 512
+#define SGXK_PTE_PRESENT (1u << 11)
+
+struct sgxk_pt {
+	_Atomic uint64_t e[SGXK_PT_ENTRIES];
+};
+
 /* The source-mapping snapshot the default provider keeps (vma.c). */
 struct sgxk_proc_vmas;
 
@@ -103,6 +115,7 @@ struct sgxk {
 	size_t nr_free;
 
 	pthread_rwlock_t mm_lock;
+	struct sgxk_pt pt; /* what the mappings show, as the CPU walks it (pgtable.c) */
 	struct sgxk_encl *encls;
 	struct sgxk_file *files;
 	atomic_uint_fast64_t next_id;
@@ -144,6 +157,8 @@ int sgxk_encl_for_each_page(struct sgxk_encl *encl, uint64_t start, uint64_t end
 			    int (*fn)(struct sgxk_page *page, void *ctx), void *ctx);
 int sgxk_encl_may_map(struct sgxk_encl *encl, uint64_t start, uint64_t end, int prot);
 bool sgxk_encl_range_dirty(struct sgxk_encl *encl, uint64_t start, uint64_t end);
+/* The PROT_* bits the EPCM grants the enclave on @page (0: PENDING, MODIFIED, TRIM...). */
+int sgxk_page_epcm_prot(struct sgxk *k, const struct sgxk_page *page);
 
 /* mm.c */
 void sgxk_mm_init(struct sgxk *k);
@@ -156,6 +171,12 @@ void sgxk_mm_add_file(struct sgxk *k, struct sgxk_file *file);
 void sgxk_mm_file_put(struct sgxk *k, struct sgxk_file *file);
 /* sgxk_destroy: every mapping, enclave and file goes. */
 void sgxk_mm_release_all(struct sgxk *k);
+
+/* pgtable.c: lookups need no lock and are async-signal-safe; see the file's comment. */
+uint64_t sgxk_pt_lookup(struct sgxk_pt *pt, uint64_t addr);
+int sgxk_pt_set(struct sgxk_pt *pt, uint64_t addr, size_t epc, int prot);
+void sgxk_pt_clear(struct sgxk_pt *pt, uint64_t start, uint64_t end);
+void sgxk_pt_destroy(struct sgxk_pt *pt);
 
 /* ioctl.c */
 long sgxk_ioc_create(struct sgxk_encl *encl, unsigned long arg);
@@ -171,8 +192,12 @@ int sgxk_validate_offset_length(const struct sgxk_encl *encl, uint64_t offset, u
 /* uaccess.c: the process's memory as copy_{from,to}_user sees it; -EFAULT when unmapped. */
 int sgxk_copy_from_user(void *dst, uint64_t src, size_t len);
 int sgxk_copy_to_user(uint64_t dst, const void *src, size_t len);
-/* Read @nr pages from @src into @dst: the number of whole pages read (0 when the first fails). */
-size_t sgxk_copy_pages_from_user(void *dst, uint64_t src, size_t nr);
+/*
+ * Read the @nr pages at @src into the pages @dst[0..nr) (at most SGXK_COPY_PAGES_MAX): the
+ * number of whole pages read, up to the first unreadable one (0 when the first fails).
+ */
+#define SGXK_COPY_PAGES_MAX 64
+size_t sgxk_copy_pages_from_user(void *const *dst, uint64_t src, size_t nr);
 
 /* vma.c: the default provider over /proc/self/{maps,smaps,mountinfo} */
 int sgxk_proc_vmas_create(struct sgxk *k);

@@ -194,6 +194,49 @@ bool sgxk_encl_range_dirty(struct sgxk_encl *encl, uint64_t start, uint64_t end)
 	return sgx2 && s.present < (end - start) / SGX_PAGE_SIZE;
 }
 
+/*
+ * What the EPCM lets the enclave do with @page, as PROT_* bits: the host mapping of a page is
+ * the VMA's protections intersected with this, so that enclave code running natively meets the
+ * EPCM's refusals as page faults.  A regular page gives its R/W/X unless it is PENDING (EAUG
+ * not yet accepted), MODIFIED (EMODT) or BLOCKED; a trimmed page gives nothing.  A TCS is
+ * never touched by enclave code (the CPU reads it through the kernel's view) and keeps the
+ * VMA's protections, as before.
+ */
+int sgxk_page_epcm_prot(struct sgxk *k, const struct sgxk_page *page)
+{
+	struct sgx_epcm_view v;
+
+	if (sgx_epcm_read(k->cpu, page->epc, &v) || !v.valid)
+		return 0;
+	if (v.page_type == SGX_PT_TCS && !v.modified)
+		return SGXK_PROT_RWX;
+	if (v.page_type != SGX_PT_REG || v.pending || v.modified || v.blocked)
+		return 0;
+	return sgxk_prot_of_secinfo(v.rwx);
+}
+
+/*
+ * An ENCLU leaf (EACCEPT, EMODPE, EACCEPTCOPY) changed the EPCM entry of the page at @addr:
+ * show it again in every mapping.  Called from the host's ENCLU trap handler, so no
+ * allocation: the locks and mmap(2) only, as sgxk_fault.
+ */
+void sgxk_epcm_changed(struct sgxk *k, uint64_t addr)
+{
+	pthread_rwlock_rdlock(&k->mm_lock);
+	for (struct sgxk_encl *e = k->encls; e; e = e->next) {
+		struct sgxk_page *page;
+
+		if (!e->vmas || addr < e->base || addr - e->base >= e->size)
+			continue;
+		pthread_mutex_lock(&e->lock);
+		page = sgxk_page_lookup(e, addr);
+		if (page)
+			sgxk_mm_map_page(k, e, page);
+		pthread_mutex_unlock(&e->lock);
+	}
+	pthread_rwlock_unlock(&k->mm_lock);
+}
+
 struct sgxk_encl *sgxk_encl_alloc(struct sgxk *k, struct sgxk_file *file)
 {
 	struct sgxk_encl *encl = calloc(1, sizeof(*encl));

@@ -74,6 +74,8 @@ static long restrict_permissions(struct sgxk_encl *encl,
 			modp->result = (uint64_t)r;
 			goto out_unlock;
 		}
+		/* The mapping narrows with the EPCM: a write to a page now R faults at once. */
+		sgxk_mm_map_page(k, encl, page);
 		unlock_encl(encl);
 	}
 	ret = 0;
@@ -144,6 +146,8 @@ static long modify_type(struct sgxk_encl *encl, struct sgxk_page *page, uint8_t 
 		return -EFAULT;
 	}
 	page->type = type;
+	/* MODIFIED until the enclave accepts it: no access (sgx_zap_enclave_ptes). */
+	sgxk_mm_map_page(k, encl, page);
 	return 0;
 }
 

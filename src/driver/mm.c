@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -26,9 +27,47 @@ static void *reserve(uint64_t start, uint64_t len, int extra_flags)
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | extra_flags, -1, 0);
 }
 
+/*
+ * mm_lock for writing, with every signal the program may handle blocked while it is held: a
+ * handler on this thread must never find the VMA lists half-changed (sgxk_fault, an ENCLU),
+ * as a signal handler never runs in the middle of a system call.  Synchronous faults cannot
+ * be blocked (the kernel would kill the process); the host layer keeps them unblocked anyway.
+ */
+static void mm_write_lock(struct sgxk *k, sigset_t *old)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGFPE);
+	pthread_sigmask(SIG_BLOCK, &all, old);
+	pthread_rwlock_wrlock(&k->mm_lock);
+}
+
+static void mm_write_unlock(struct sgxk *k, const sigset_t *old)
+{
+	pthread_rwlock_unlock(&k->mm_lock);
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 static off_t epc_offset(struct sgxk *k, size_t index)
 {
 	return (off_t)((uint8_t *)sgxk_epc_addr(k, index) - k->epc);
+}
+
+/*
+ * The CPU's page tables (pgtable.c) follow what a mapping with @prot shows at @addr: the page
+ * with the VMA's protections, or nothing.  (The host mapping may be narrower: it also follows
+ * the EPCM, which the CPU checks itself.)
+ */
+static void pt_show(struct sgxk *k, const struct sgxk_page *page, uint64_t addr, int prot)
+{
+	if (page && !(prot & SGXK_PROT_RWX & ~page->max_prot))
+		sgxk_pt_set(&k->pt, addr, page->epc, prot);
+	else
+		sgxk_pt_clear(&k->pt, addr, addr + SGX_PAGE_SIZE);
 }
 
 /* Show one page at @addr through a mapping with @prot (or a hole when @prot is too much). */
@@ -36,11 +75,13 @@ static void show_page(struct sgxk *k, const struct sgxk_page *page, uint64_t add
 {
 	void *want = (void *)(uintptr_t)addr;
 
+	/* The VMA's protections as far as the EPCM grants them (sgxk_page_epcm_prot). */
 	if (page && !(prot & SGXK_PROT_RWX & ~page->max_prot))
-		mmap(want, SGX_PAGE_SIZE, prot & SGXK_PROT_RWX, MAP_SHARED | MAP_FIXED, k->epc_fd,
-		     epc_offset(k, page->epc));
+		mmap(want, SGX_PAGE_SIZE, prot & SGXK_PROT_RWX & sgxk_page_epcm_prot(k, page),
+		     MAP_SHARED | MAP_FIXED, k->epc_fd, epc_offset(k, page->epc));
 	else
 		reserve(addr, SGX_PAGE_SIZE, MAP_FIXED);
+	pt_show(k, page, addr, prot);
 }
 
 /*
@@ -58,6 +99,7 @@ struct populate {
 	struct sgxk *k;
 	int prot;
 	enum run_kind kind;
+	int run_prot; /* RUN_PAGES: prot & what the EPCM grants, the same for the whole run */
 	uint64_t run_addr;
 	size_t run_epc, run_len;
 };
@@ -67,10 +109,15 @@ static void flush_run(struct populate *p)
 	void *at = (void *)(uintptr_t)p->run_addr;
 
 	if (p->kind == RUN_PAGES)
-		mmap(at, p->run_len * SGX_PAGE_SIZE, p->prot & SGXK_PROT_RWX,
-		     MAP_SHARED | MAP_FIXED, p->k->epc_fd, epc_offset(p->k, p->run_epc));
+		mmap(at, p->run_len * SGX_PAGE_SIZE, p->run_prot, MAP_SHARED | MAP_FIXED,
+		     p->k->epc_fd, epc_offset(p->k, p->run_epc));
 	else if (p->kind == RUN_HOLE)
 		reserve(p->run_addr, p->run_len * SGX_PAGE_SIZE, MAP_FIXED);
+	/* The CPU's page tables, once the run is in place (pt_show). */
+	for (size_t i = 0; p->kind == RUN_PAGES && i < p->run_len; i++)
+		sgxk_pt_set(&p->k->pt, p->run_addr + i * SGX_PAGE_SIZE, p->run_epc + i, p->prot);
+	if (p->kind == RUN_HOLE)
+		sgxk_pt_clear(&p->k->pt, p->run_addr, p->run_addr + p->run_len * SGX_PAGE_SIZE);
 	p->kind = RUN_NONE;
 	p->run_len = 0;
 }
@@ -80,9 +127,10 @@ static void populate_at(struct populate *p, uint64_t addr, const struct sgxk_pag
 	/* A page whose max is below the mapping's prot stays a hole: SIGBUS on touch. */
 	bool shown = page && !(p->prot & SGXK_PROT_RWX & ~page->max_prot);
 	enum run_kind kind = shown ? RUN_PAGES : RUN_HOLE;
+	int prot = shown ? p->prot & SGXK_PROT_RWX & sgxk_page_epcm_prot(p->k, page) : 0;
 
 	if (p->kind == kind && addr == p->run_addr + p->run_len * SGX_PAGE_SIZE &&
-	    (!shown || page->epc == p->run_epc + p->run_len)) {
+	    (!shown || (page->epc == p->run_epc + p->run_len && prot == p->run_prot))) {
 		p->run_len++;
 		return;
 	}
@@ -90,6 +138,7 @@ static void populate_at(struct populate *p, uint64_t addr, const struct sgxk_pag
 	p->kind = kind;
 	p->run_addr = addr;
 	p->run_epc = shown ? page->epc : 0;
+	p->run_prot = prot;
 	p->run_len = 1;
 }
 
@@ -117,6 +166,7 @@ static void populate(struct sgxk *k, struct sgxk_encl *encl, uint64_t start, uin
 	} else {
 		/* A large, sparse reservation: holes first, then the few pages. */
 		reserve(start, end - start, MAP_FIXED);
+		sgxk_pt_clear(&k->pt, start, end);
 		sgxk_encl_for_each_page(encl, start, end, populate_page, &p);
 	}
 	flush_run(&p);
@@ -260,21 +310,25 @@ static void maybe_release(struct sgxk *k, struct sgxk_file *file)
 
 void sgxk_mm_file_put(struct sgxk *k, struct sgxk_file *file)
 {
-	pthread_rwlock_wrlock(&k->mm_lock);
+	sigset_t old;
+
+	mm_write_lock(k, &old);
 	maybe_release(k, file);
-	pthread_rwlock_unlock(&k->mm_lock);
+	mm_write_unlock(k, &old);
 }
 
 void sgxk_mm_add_file(struct sgxk *k, struct sgxk_file *file)
 {
-	pthread_rwlock_wrlock(&k->mm_lock);
+	sigset_t old;
+
+	mm_write_lock(k, &old);
 	file->next = k->files;
 	k->files = file;
 	if (file->encl) {
 		file->encl->next = k->encls;
 		k->encls = file->encl;
 	}
-	pthread_rwlock_unlock(&k->mm_lock);
+	mm_write_unlock(k, &old);
 }
 
 /* Drop every enclave VMA inside [start, end), releasing enclaves left without users. */
@@ -318,6 +372,7 @@ static int do_mmap(struct sgxk *k, struct sgxk_file *file, uint64_t hint, uint64
 			return ret;
 		if (reserve(start, len, MAP_FIXED) == MAP_FAILED)
 			return -errno;
+		sgxk_pt_clear(&k->pt, start, start + len);
 		unmap_enclave_range(k, start, start + len);
 	} else {
 		void *p = reserve(hint, len, flags & MAP_FIXED_NOREPLACE);
@@ -356,6 +411,7 @@ void *sgxk_mmap(struct sgxk *k, struct sgxk_file *file, void *addr, size_t len, 
 		off_t offset, int *err)
 {
 	uint64_t hint = (uint64_t)(uintptr_t)addr, out = 0;
+	sigset_t old;
 	int ret;
 
 	(void)offset; /* the address picks the page */
@@ -385,9 +441,9 @@ void *sgxk_mmap(struct sgxk *k, struct sgxk_file *file, void *addr, size_t len, 
 		goto fail;
 	if (file->accmode == O_WRONLY)
 		goto fail;
-	pthread_rwlock_wrlock(&k->mm_lock);
+	mm_write_lock(k, &old);
 	ret = do_mmap(k, file, hint, len, prot, flags, &out);
-	pthread_rwlock_unlock(&k->mm_lock);
+	mm_write_unlock(k, &old);
 	if (ret)
 		goto fail;
 	*err = 0;
@@ -435,6 +491,7 @@ int sgxk_mprotect(struct sgxk *k, void *addr, size_t len, int prot)
 	uint64_t start = (uint64_t)(uintptr_t)addr, end, cur;
 	struct sgxk_encl *encl;
 	struct sgxk_vma_area *a;
+	sigset_t old;
 	int ret = 0;
 
 	if (start & ~SGXK_PAGE_MASK)
@@ -443,9 +500,9 @@ int sgxk_mprotect(struct sgxk *k, void *addr, size_t len, int prot)
 	end = start + len;
 	if (end < start)
 		return -ENOMEM;
-	pthread_rwlock_wrlock(&k->mm_lock);
+	mm_write_lock(k, &old);
 	if (!len || !first_overlap(k, start, end, &encl)) {
-		pthread_rwlock_unlock(&k->mm_lock);
+		mm_write_unlock(k, &old);
 		return SGXK_NOT_ENCLAVE;
 	}
 	if (prot & ~PROT_VALID)
@@ -466,7 +523,7 @@ int sgxk_mprotect(struct sgxk *k, void *addr, size_t len, int prot)
 		ret = mprotect_piece(k, encl, a, cur, piece_end, prot & SGXK_PROT_RWX);
 		cur = piece_end;
 	}
-	pthread_rwlock_unlock(&k->mm_lock);
+	mm_write_unlock(k, &old);
 	return ret;
 }
 
@@ -474,6 +531,7 @@ int sgxk_munmap(struct sgxk *k, void *addr, size_t len)
 {
 	uint64_t start = (uint64_t)(uintptr_t)addr, end;
 	struct sgxk_encl *encl;
+	sigset_t old;
 
 	if ((start & ~SGXK_PAGE_MASK) || !len)
 		return -EINVAL;
@@ -481,28 +539,31 @@ int sgxk_munmap(struct sgxk *k, void *addr, size_t len)
 	end = start + len;
 	if (end < start)
 		return -EINVAL;
-	pthread_rwlock_wrlock(&k->mm_lock);
+	mm_write_lock(k, &old);
 	if (!first_overlap(k, start, end, &encl)) {
-		pthread_rwlock_unlock(&k->mm_lock);
+		mm_write_unlock(k, &old);
 		return SGXK_NOT_ENCLAVE;
 	}
 	if (munmap(addr, len)) {
 		int e = errno;
 
-		pthread_rwlock_unlock(&k->mm_lock);
+		mm_write_unlock(k, &old);
 		return -e;
 	}
+	sgxk_pt_clear(&k->pt, start, end);
 	unmap_enclave_range(k, start, end);
-	pthread_rwlock_unlock(&k->mm_lock);
+	mm_write_unlock(k, &old);
 	return 0;
 }
 
 /* Every mapping, enclave and file goes (sgxk_destroy: the process is exiting). */
 void sgxk_mm_release_all(struct sgxk *k)
 {
+	sigset_t old;
+
 	if (!k->mmu.translate)
 		return;
-	pthread_rwlock_wrlock(&k->mm_lock);
+	mm_write_lock(k, &old);
 	while (k->files) {
 		struct sgxk_file *f = k->files;
 
@@ -520,7 +581,8 @@ void sgxk_mm_release_all(struct sgxk *k)
 		free(f);
 	}
 	k->encls = NULL;
-	pthread_rwlock_unlock(&k->mm_lock);
+	sgxk_pt_destroy(&k->pt);
+	mm_write_unlock(k, &old);
 }
 
 /* sgx_encl_eaug_page: a touch of a hole of an initialized SGX2 enclave adds a PENDING page. */
@@ -570,6 +632,12 @@ int sgxk_fault(struct sgxk *k, uint64_t addr, int access)
 	struct sgxk_page *page;
 	int ret;
 
+	/*
+	 * Shown: the VMA allows the access and the EPCM refused it, or the VMA does not; either
+	 * way an enclave fault, decided without a lock (pgtable.c).
+	 */
+	if (sgxk_pt_lookup(&k->pt, addr) & SGXK_PTE_PRESENT)
+		return -EFAULT;
 	pthread_rwlock_rdlock(&k->mm_lock);
 	a = find_vma(k, addr, &encl);
 	if (!a) {
@@ -593,26 +661,18 @@ int sgxk_fault(struct sgxk *k, uint64_t addr, int access)
 	return ret;
 }
 
-/* The page tables as the CPU walks them (struct sgx_mmu). */
+/*
+ * The page tables as the CPU walks them (struct sgx_mmu): no lock, so an ENCLU in a signal
+ * handler that interrupted this very thread inside the kernel model cannot deadlock.
+ */
 static void *mmu_translate(void *ctx, uint64_t linaddr, int prot)
 {
 	struct sgxk *k = ctx;
-	struct sgxk_encl *encl;
-	struct sgxk_vma_area *a;
-	struct sgxk_page *page;
-	void *ret = NULL;
+	uint64_t pte = sgxk_pt_lookup(&k->pt, linaddr);
 
-	pthread_rwlock_rdlock(&k->mm_lock);
-	a = find_vma(k, linaddr, &encl);
-	if (a && !(prot & SGXK_PROT_RWX & ~a->prot)) {
-		pthread_mutex_lock(&encl->lock);
-		page = sgxk_page_lookup(encl, linaddr);
-		if (page && !(a->prot & SGXK_PROT_RWX & ~page->max_prot))
-			ret = sgxk_epc_addr(k, page->epc);
-		pthread_mutex_unlock(&encl->lock);
-	}
-	pthread_rwlock_unlock(&k->mm_lock);
-	return ret;
+	if (!(pte & SGXK_PTE_PRESENT) || (prot & SGXK_PROT_RWX & ~(int)(pte & SGXK_PROT_RWX)))
+		return NULL;
+	return sgxk_epc_addr(k, (size_t)(pte >> 12));
 }
 
 void sgxk_mm_init(struct sgxk *k)

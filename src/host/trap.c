@@ -103,6 +103,8 @@ static void exception_from_signal(int sig, const siginfo_t *info, const ucontext
 	} else if ((sig == SIGSEGV || sig == SIGBUS) && ex->vector == X86_TRAP_PF) {
 		uint64_t addr = (uint64_t)info->si_addr;
 		const struct sgx_mmu *mmu = k ? sgxk_mmu(k) : NULL;
+		const struct host_thread *t = thread_from_ucontext(uc);
+		uint32_t epcm_code = 0;
 
 		/*
 		 * The kernel maps an enclave page on its first touch; the host's PTE for our
@@ -112,8 +114,12 @@ static void exception_from_signal(int sig, const siginfo_t *info, const ucontext
 		 */
 		if (mmu && mmu->translate(mmu->ctx, addr, PROT_READ))
 			ex->error_code |= X86_PF_PROT;
-		if (mmu && mmu->translate(mmu->ctx, addr, fault_access(ex->error_code)))
-			ex->error_code |= X86_PF_SGX;
+		/* The page tables allowed it and the EPCM refused (sgx_epcm_access): bit 15. */
+		if (mmu && t &&
+		    sgx_epcm_access(sgxk_cpu(k), mmu, &t->lp, addr, fault_access(ex->error_code),
+				    &epcm_code) == SGX_FAULT_PF &&
+		    (epcm_code & SGX_PF_SGX))
+			ex->error_code |= X86_PF_SGX | X86_PF_PROT;
 		/* The full address for EXINFO.MADDR; what is reported outside is the page. */
 		ex->addr = addr;
 	} else if (sig == SIGFPE && ex->vector == 0 && info->si_code != FPE_INTDIV &&
@@ -201,6 +207,7 @@ static void enclu(struct host_thread *t, ucontext_t *uc, const struct saved_base
 {
 	struct sgx_exception fault = {0};
 	struct sgxk *k = host_kernel();
+	uint64_t leaf, page;
 	struct sgx_regs r;
 
 	if (!t)
@@ -218,6 +225,9 @@ static void enclu(struct host_thread *t, ucontext_t *uc, const struct saved_base
 		enclu_fault(uc, &fault);
 		return;
 	}
+	/* The leaf (EAX) and, for EACCEPT, EMODPE and EACCEPTCOPY, the target page (RCX). */
+	leaf = (uint32_t)r.rax;
+	page = r.rcx;
 	if (sgx_enclu(sgxk_cpu(k), sgxk_mmu(k), &t->lp, &r, &fault)) {
 		if (was_inside) {
 			aex(t, SIGSEGV, info, uc, b, &fault);
@@ -226,6 +236,9 @@ static void enclu(struct host_thread *t, ucontext_t *uc, const struct saved_base
 		enclu_fault(uc, &fault);
 		return;
 	}
+	/* The EPCM entry changed: the page's mapping follows it (kernel.h). */
+	if (leaf == SGX_EACCEPT || leaf == SGX_EMODPE || leaf == SGX_EACCEPTCOPY)
+		sgxk_epcm_changed(k, page);
 	leave_with(&r, uc, t->lp.in_enclave);
 }
 

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -139,8 +141,17 @@ static void test_touching_a_hole_of_an_initialized_sgx2_enclave_eaugs_a_page(voi
 	assert_true(v.valid && v.pending);
 	assert_int_equal(v.page_type, SGX_PT_REG);
 	assert_int_equal(v.enclave_addr, e.base + 0x8000);
-	/* The page is now real memory at its address. */
-	assert_int_equal(((volatile uint8_t *)at(&e, 0x8000))[5], 0);
+	/*
+	 * The page is mapped at its address, but PENDING until the enclave accepts it: the
+	 * mapping is what the EPCM grants, nothing (process_vm_readv probes without faulting).
+	 */
+	{
+		uint8_t byte;
+		struct iovec local = {&byte, 1}, remote = {at(&e, 0x8000), 1};
+
+		assert_int_equal(process_vm_readv(getpid(), &local, 1, &remote, 1, 0), -1);
+		assert_int_equal(errno, EFAULT);
+	}
 	/* A second fault there is no longer a hole: the EPCM (PENDING) is what refuses. */
 	assert_int_equal(sgxk_fault(d.k, e.base + 0x8000, PROT_READ), -EFAULT);
 	/* Outside BASE..BASE+SIZE nothing can be added: the mapping cannot exist after INIT. */

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * EPCM permissions are enforced on enclave code that runs natively: the host mapping of an
+ * enclave page is the VMA's protections intersected with the EPCM's, so an access the EPCM
+ * refuses faults and reaches the program as the hardware reports it, a #PF with error-code
+ * bit 15 (SGX).  Driven as the kernel selftests drive SGX2 (tools/testing/selftests/sgx:
+ * "restrict permissions", "augment"): the upstream ioctls, EACCEPT/EMODPE inside the enclave,
+ * the vDSO reporting the exception; run as a real program under `softsgx run`.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../examples/enclave/encl_ops.h"
+#include "host_test.h"
+
+#define EENTER	2
+#define ERESUME 3
+#define EEXIT	4
+
+/* SECINFO.FLAGS (SDM 37.11; the selftests' defines.h). */
+#define SECINFO_R	0x1ull
+#define SECINFO_W	0x2ull
+#define SECINFO_PENDING 0x8ull
+#define SECINFO_PR	0x20ull
+#define SECINFO_REG	(2ull << 8)
+
+#define PF_VECTOR 14
+#define PF_P	  0x1u
+#define PF_W	  0x2u
+#define PF_U	  0x4u
+#define PF_SGX	  0x8000u
+
+struct host_test_args host_test_args;
+
+struct fixture {
+	struct encl encl;
+	vdso_sgx_enter_enclave_t enter;
+	struct sgx_enclave_run run[ENCL_NR_TCS];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char msg[256];
+
+	if (!f)
+		return -1;
+	f->enter = vdso_find_by_dynamic();
+	if (!f->enter ||
+	    encl_load(&f->encl, host_test_args.sgxs, host_test_args.sig, msg, sizeof(msg)) ||
+	    encl_build(&f->encl, msg, sizeof(msg))) {
+		fprintf(stderr, "setup: %s\n", f->enter ? msg : "no vDSO entry");
+		encl_delete(&f->encl);
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	encl_delete(&f->encl);
+	free(f);
+	return 0;
+}
+
+/* One EENTER (or the ERESUME that continues it) through TCS @tcs; the vDSO's return value. */
+static int call(struct fixture *f, int tcs, void *op, unsigned int function)
+{
+	struct encl_call c = {.rdi = (uint64_t)(uintptr_t)op, .function = function};
+
+	if (function == EENTER) {
+		memset(&f->run[tcs], 0, sizeof(f->run[tcs]));
+		f->run[tcs].tcs = (uint64_t)(uintptr_t)encl_addr(&f->encl, (uint64_t)tcs * 4096);
+	}
+	c.run = &f->run[tcs];
+	return encl_vdso_call(f->enter, &c);
+}
+
+static uint64_t buffer_offset(void)
+{
+	int64_t off = encl_elf_symbol(host_test_args.elf, "encl_buffer");
+
+	assert_true(off > 0);
+	return (uint64_t)off;
+}
+
+/* EACCEPT inside the enclave (through TCS 1): the leaf's status. */
+static uint64_t eaccept(struct fixture *f, void *page, uint64_t flags)
+{
+	struct encl_op_eaccept op = {{ENCL_OP_EACCEPT}, (uint64_t)(uintptr_t)page, flags, ~0ull};
+
+	assert_int_equal(call(f, 1, &op, EENTER), 0);
+	assert_int_equal(f->run[1].function, EEXIT);
+	return op.ret;
+}
+
+static void emodpe(struct fixture *f, void *page, uint64_t flags)
+{
+	struct encl_op_emodpe op = {{ENCL_OP_EMODPE}, (uint64_t)(uintptr_t)page, flags};
+
+	assert_int_equal(call(f, 1, &op, EENTER), 0);
+	assert_int_equal(f->run[1].function, EEXIT);
+}
+
+static void assert_epcm_fault(const struct sgx_enclave_run *run, uint32_t error_code, void *page)
+{
+	assert_int_equal(run->function, ERESUME);
+	assert_int_equal(run->exception_vector, PF_VECTOR);
+	assert_int_equal(run->exception_error_code, error_code);
+	assert_int_equal(run->exception_addr, (uint64_t)(uintptr_t)page);
+}
+
+/*
+ * RESTRICT_PERMISSIONS to R (EMODPR), EACCEPT: the enclave still reads the page, its write
+ * faults with P|W|U|SGX (0x8007) at the page although the VMA is RW; EMODPE back to RW from
+ * the other TCS widens the mapping again and ERESUME completes the write.
+ */
+static void write_to_page_restricted_to_read_faults_with_epcm_bit(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t off = buffer_offset();
+	void *page = encl_addr(&f->encl, off);
+	struct encl_op_put_to_buf put = {{ENCL_OP_PUT_TO_BUFFER}, 0x1111};
+	struct encl_op_get_from_buf get = {{ENCL_OP_GET_FROM_BUFFER}, 0};
+	struct sgx_enclave_restrict_permissions rp = {
+	    .offset = off, .length = 4096, .permissions = SECINFO_R};
+
+	assert_int_equal(call(f, 0, &put, EENTER), 0);
+	assert_int_equal(f->run[0].function, EEXIT);
+
+	assert_int_equal(ioctl(f->encl.fd, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, &rp), 0);
+	assert_int_equal(rp.count, 4096);
+	assert_int_equal(rp.result, 0);
+	assert_int_equal(eaccept(f, page, SECINFO_R | SECINFO_REG | SECINFO_PR), 0);
+
+	assert_int_equal(call(f, 0, &get, EENTER), 0);
+	assert_int_equal(f->run[0].function, EEXIT);
+	assert_int_equal(get.value, 0x1111);
+
+	put.value = 0x2222;
+	assert_int_equal(call(f, 0, &put, EENTER), 0);
+	assert_epcm_fault(&f->run[0], PF_SGX | PF_U | PF_W | PF_P, page);
+
+	/* The enclave extends the permission again; the interrupted write then completes. */
+	emodpe(f, page, SECINFO_R | SECINFO_W);
+	assert_int_equal(call(f, 0, &put, ERESUME), 0);
+	assert_int_equal(f->run[0].function, EEXIT);
+	assert_int_equal(call(f, 0, &get, EENTER), 0);
+	assert_int_equal(get.value, 0x2222);
+}
+
+/* The last page of ELRANGE when the image leaves it unused (a hole EAUG may fill). */
+static void *hole_page(struct fixture *f)
+{
+	uint64_t off = f->encl.size - 4096;
+
+	if (encl_segment_at(&f->encl, off))
+		return NULL;
+	return encl_addr(&f->encl, off);
+}
+
+/*
+ * A touch of a hole in an initialized SGX2 enclave EAUGs a PENDING page: the enclave's access
+ * faults with bit 15 (P|U|SGX for a read) until it EACCEPTs the page, then reads zeros and
+ * keeps what it writes.
+ */
+static void eaug_page_touched_before_eaccept_faults_with_epcm_bit(void **state)
+{
+	struct fixture *f = *state;
+	void *page = hole_page(f);
+	struct encl_op_get_from_addr get = {{ENCL_OP_GET_FROM_ADDRESS}, 0x5a5a, 0};
+	struct encl_op_put_to_addr put = {{ENCL_OP_PUT_TO_ADDRESS}, 0x3333, 0};
+
+	if (!page)
+		skip();
+	assert_ptr_equal(
+	    mmap(page, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, f->encl.fd, 0), page);
+	get.addr = put.addr = (uint64_t)(uintptr_t)page;
+
+	assert_int_equal(call(f, 0, &get, EENTER), 0);
+	assert_epcm_fault(&f->run[0], PF_SGX | PF_U | PF_P, page);
+	/* Still PENDING: resuming faults again, the same way. */
+	assert_int_equal(call(f, 0, &get, ERESUME), 0);
+	assert_epcm_fault(&f->run[0], PF_SGX | PF_U | PF_P, page);
+
+	assert_int_equal(eaccept(f, page, SECINFO_R | SECINFO_W | SECINFO_REG | SECINFO_PENDING),
+			 0);
+	assert_int_equal(call(f, 0, &get, ERESUME), 0);
+	assert_int_equal(f->run[0].function, EEXIT);
+	assert_int_equal(get.value, 0);
+
+	assert_int_equal(call(f, 0, &put, EENTER), 0);
+	assert_int_equal(f->run[0].function, EEXIT);
+	get.value = 0;
+	assert_int_equal(call(f, 1, &get, EENTER), 0);
+	assert_int_equal(get.value, 0x3333);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(write_to_page_restricted_to_read_faults_with_epcm_bit,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(eaug_page_touched_before_eaccept_faults_with_epcm_bit,
+					    setup, teardown),
+	};
+
+	host_test_parse_args(argc, argv);
+	host_test_require_emulation();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
