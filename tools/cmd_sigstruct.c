@@ -36,6 +36,7 @@ static void sigstruct_usage(FILE *out)
 		"  --verify   check it as EINIT does: header constants, EXPONENT, reserved\n"
 		"             bytes, the RSA-3072 signature and Q1/Q2\n"
 		"  --json     print one JSON object instead of text\n"
+		"  --verbose  also print MODULUS, SIGNATURE, Q1 and Q2 (little-endian hex)\n"
 		"  ENCLAVE    an ELF enclave or .sgxs: check that ENCLAVEHASH is its MRENCLAVE\n"
 		"Exit status: 0 when every check asked for passes, 1 otherwise, 2 on usage.\n");
 }
