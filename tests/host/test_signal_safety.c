@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -93,6 +94,8 @@ static void ecall_from_a_handler_that_interrupted_enclave_mprotect(void **state)
 	signal(SIGUSR1, on_usr1);
 	alarm(HANG_SECONDS);
 	assert_int_equal(pthread_create(&thread, NULL, signaller, &self), 0);
+	while (!handler_calls) /* the signals are coming */
+		sched_yield();
 	for (int i = 0; i < MPROTECTS; i++)
 		if (mprotect(encl_addr(&encl, data->offset), data->size, PROT_READ | PROT_WRITE))
 			fail_msg("mprotect of the enclave's data: %s", strerror(errno));
