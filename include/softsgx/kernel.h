@@ -130,4 +130,17 @@ int sgxk_fault(struct sgxk *k, uint64_t addr, int access);
  */
 void sgxk_epcm_changed(struct sgxk *k, uint64_t addr);
 
+/*
+ * fork(2), called by the host around fork (pthread_atfork order: prepare, then parent or
+ * child).  Prepare holds every lock of the model across the fork.  In the child the inherited
+ * enclaves are unusable, as upstream's VM_DONTCOPY leaves their mappings: their ranges are
+ * unmapped, their files stay open, and ioctl or mmap on them is -EINVAL (logged); the child
+ * gets an EPC and CPU of its own (same platform and root secret), so its enclaves never share
+ * pages with the parent's.  sgxk_fork_child returns 0, or -errno when the child's EPC could
+ * not be made (it can then create no enclave: -ENOMEM).
+ */
+void sgxk_fork_prepare(struct sgxk *k);
+void sgxk_fork_parent(struct sgxk *k);
+int sgxk_fork_child(struct sgxk *k, struct softsgx_err *err);
+
 #endif

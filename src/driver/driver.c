@@ -38,6 +38,17 @@ void sgxk_log(struct sgxk *k, const char *fmt, ...)
 		fprintf(stderr, "softsgx: %s\n", line);
 }
 
+int sgxk_encl_forked(struct sgxk_encl *encl, const char *what)
+{
+	if (!(encl->flags & SGXK_ENCL_FORKED))
+		return 0;
+	sgxk_log(encl->k,
+		 "sgx: %s refused: enclave %llu was inherited across fork and its EPC pages are "
+		 "the parent's (a child cannot use its parent's enclaves here)",
+		 what, (unsigned long long)encl->id);
+	return -EINVAL;
+}
+
 struct lsm_enclave sgxk_lsm_enclave(const struct sgxk_encl *encl)
 {
 	struct lsm_enclave le = {.base = encl->base, .size = encl->size, .id = encl->id};
@@ -312,10 +323,106 @@ long sgxk_ioctl(struct sgxk *k, struct sgxk_file *file, unsigned long cmd, unsig
 		return -ENOTTY;
 	if (!atomic_compare_exchange_strong(&encl->in_ioctl, &busy, true))
 		return -EBUSY;
+	/* Flags change only in ioctls (and in a fork child, single-threaded): no lock needed. */
+	ret = sgxk_encl_forked(encl, "ioctl");
 	/* SA_RESTART handlers ran when the ioctl returned: it starts again, as a restart would. */
-	do
-		ret = enclave_ioctl(encl, c, arg);
-	while (ret == -SGXK_ERESTARTSYS);
+	if (!ret)
+		do
+			ret = enclave_ioctl(encl, c, arg);
+		while (ret == -SGXK_ERESTARTSYS);
 	atomic_store(&encl->in_ioctl, false);
+	return ret;
+}
+
+/*
+ * fork(2).  Upstream, enclave VMAs are VM_DONTCOPY: the child inherits no enclave mapping,
+ * while an inherited fd still names the parent's enclave.  Here every process has its own
+ * kernel model and EPC, so a child cannot share its parent's enclaves: their mappings go (the
+ * range is unmapped in the child, as VM_DONTCOPY leaves it), the files stay open, and an ioctl
+ * or mmap on them is -EINVAL with a log line (the deviation: upstream would act on the
+ * parent's enclave).  The child gets an EPC and a CPU of its own, so the enclaves it creates
+ * never meet the parent's pages.
+ *
+ * The host calls prepare before fork and parent or child after it (pthread_atfork): every lock
+ * of the model is held across the fork, so the child inherits none held by another thread.
+ */
+void sgxk_fork_prepare(struct sgxk *k)
+{
+	pthread_rwlock_wrlock(&k->mm_lock);
+	for (struct sgxk_encl *e = k->encls; e; e = e->next)
+		pthread_mutex_lock(&e->lock);
+	pthread_mutex_lock(&k->epc_lock);
+}
+
+void sgxk_fork_parent(struct sgxk *k)
+{
+	pthread_mutex_unlock(&k->epc_lock);
+	for (struct sgxk_encl *e = k->encls; e; e = e->next)
+		pthread_mutex_unlock(&e->lock);
+	pthread_rwlock_unlock(&k->mm_lock);
+}
+
+/* The child's copy of a parent's enclave: no mapping, no page, unusable. */
+static void orphan_enclave(struct sgxk *k, struct sgxk_encl *e)
+{
+	struct sgxk_page_table *pt = &e->pages;
+
+	pthread_mutex_init(&e->lock, NULL);
+	atomic_store(&e->in_ioctl, false);
+	while (e->vmas) {
+		struct sgxk_vma_area *a = e->vmas;
+
+		e->vmas = a->next;
+		munmap((void *)(uintptr_t)a->start, a->end - a->start);
+		free(a);
+	}
+	/* The pages are the parent's: forgotten, never EREMOVEd from here. */
+	for (size_t i = 0; i < pt->cap; i++)
+		free(pt->slots[i]);
+	free(pt->slots);
+	memset(pt, 0, sizeof(*pt));
+	if (e->flags & SGXK_ENCL_CREATED)
+		sgxk_log(k,
+			 "sgx: fork: enclave %llu at %#llx stays the parent's; unmapped in the "
+			 "child",
+			 (unsigned long long)e->id, (unsigned long long)e->base);
+	e->flags = SGXK_ENCL_FORKED;
+}
+
+int sgxk_fork_child(struct sgxk *k, struct softsgx_err *err)
+{
+	struct sgxk_file **fp = &k->files;
+	struct sgxk_encl **ep = &k->encls;
+	int ret;
+
+	pthread_rwlock_init(&k->mm_lock, NULL);
+	k->opts.cred.pid = getpid();
+	/* First, while the enclave ranges are still mapped: the new EPC must not land in them. */
+	ret = sgxk_epc_fork(k, err);
+	if (ret)
+		sgxk_log(k,
+			 "sgx: fork: no EPC of its own for the child (%s): enclaves cannot be "
+			 "created in it",
+			 err && err->msg[0] ? err->msg : "error");
+	while (*fp) {
+		struct sgxk_file *f = *fp;
+
+		if (f->encl)
+			orphan_enclave(k, f->encl);
+		/* Held by mappings only (its fds were closed): nothing holds it now. */
+		if (f->encl && atomic_load(&f->refs) == 0) {
+			*fp = f->next;
+			sgxk_encl_release(f->encl);
+			free(f);
+			continue;
+		}
+		fp = &f->next;
+	}
+	for (struct sgxk_file *f = k->files; f; f = f->next)
+		if (f->encl) {
+			*ep = f->encl;
+			ep = &f->encl->next;
+		}
+	*ep = NULL;
 	return ret;
 }

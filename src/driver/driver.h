@@ -57,6 +57,8 @@ enum sgxk_encl_flag {
 	SGXK_ENCL_INITIALIZED = 1u << 1,
 	SGXK_ENCL_DEBUG = 1u << 2,
 	SGXK_ENCL_DEAD = 1u << 3,
+	/* Inherited across fork: its EPC pages are the parent's, the child may not use it. */
+	SGXK_ENCL_FORKED = 1u << 4,
 };
 
 struct sgxk_encl {
@@ -111,6 +113,7 @@ struct sgxk {
 	size_t nr_epc;
 
 	pthread_mutex_t epc_lock;
+	bool epc_lost; /* a fork child whose own EPC could not be made: nothing is allocated */
 	size_t *epc_free; /* stack of free EPC indices */
 	size_t nr_free;
 
@@ -133,6 +136,8 @@ struct sgxk {
 
 /* driver.c */
 void sgxk_log(struct sgxk *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* -EINVAL (and a log line naming @what) when @encl was inherited across fork. */
+int sgxk_encl_forked(struct sgxk_encl *encl, const char *what);
 struct lsm_enclave sgxk_lsm_enclave(const struct sgxk_encl *encl);
 int sgxk_prot_of_secinfo(uint64_t secinfo_flags);
 
@@ -141,6 +146,8 @@ int sgxk_epc_map(struct sgxk *k, uint64_t size, struct softsgx_err *err);
 void sgxk_epc_unmap(struct sgxk *k);
 int sgxk_epc_init(struct sgxk *k, struct softsgx_err *err);
 void sgxk_epc_fini(struct sgxk *k);
+/* fork child: a fresh EPC and CPU (the parent's stay the parent's); epc_lock re-initialised. */
+int sgxk_epc_fork(struct sgxk *k, struct softsgx_err *err);
 int sgxk_epc_alloc(struct sgxk *k, size_t *index);
 void sgxk_epc_free(struct sgxk *k, size_t index);
 void *sgxk_epc_addr(struct sgxk *k, size_t index);

@@ -148,6 +148,11 @@ int sgxk_encl_may_map(struct sgxk_encl *encl, uint64_t start, uint64_t end, int 
 	int ret;
 
 	pthread_mutex_lock(&encl->lock);
+	ret = sgxk_encl_forked(encl, "mmap");
+	if (ret) {
+		pthread_mutex_unlock(&encl->lock);
+		return ret;
+	}
 	if ((encl->flags & SGXK_ENCL_INITIALIZED) &&
 	    (start < encl->base || end > encl->base + encl->size)) {
 		pthread_mutex_unlock(&encl->lock);

@@ -82,12 +82,54 @@ void sgxk_epc_fini(struct sgxk *k)
 	pthread_mutex_destroy(&k->epc_lock);
 }
 
+/*
+ * fork: the child's own EPC.  The parent's memfd stays the parent's (the child drops its copy of
+ * the fd and of the kernel's view); the child gets a new memfd, a new CPU over it with the same
+ * platform and root secret (the same machine), and a full free list.  If that cannot be made,
+ * the child keeps the old CPU with nothing to allocate (epc_lost): any page it took from the
+ * shared memfd could be one the parent hands out too.
+ */
+int sgxk_epc_fork(struct sgxk *k, struct softsgx_err *err)
+{
+	struct sgx_platform platform = *sgx_cpu_platform(k->cpu);
+	uint8_t *old_epc = k->epc;
+	int old_fd = k->epc_fd;
+	struct sgx_cpu *cpu = NULL;
+	size_t n;
+	int ret;
+
+	k->epc = NULL;
+	k->epc_fd = -1;
+	ret = sgxk_epc_map(k, platform.epc_size, err);
+	if (!ret) {
+		ret = sgx_cpu_create(&cpu, &platform, k->epc, k->opts.root_secret, err);
+		if (ret)
+			sgxk_epc_unmap(k);
+	}
+	pthread_mutex_init(&k->epc_lock, NULL);
+	if (ret) {
+		k->epc = old_epc;
+		k->epc_fd = old_fd;
+		k->epc_lost = true;
+		return ret;
+	}
+	munmap(old_epc, k->epc_size);
+	close(old_fd);
+	sgx_cpu_destroy(k->cpu);
+	k->cpu = cpu;
+	n = sgx_epc_nr_pages(cpu);
+	for (size_t i = 0; i < n; i++)
+		k->epc_free[i] = n - 1 - i;
+	k->nr_free = n;
+	return 0;
+}
+
 int sgxk_epc_alloc(struct sgxk *k, size_t *index)
 {
 	int ret = 0;
 
 	pthread_mutex_lock(&k->epc_lock);
-	if (k->nr_free)
+	if (k->nr_free && !k->epc_lost)
 		*index = k->epc_free[--k->nr_free];
 	else
 		ret = -ENOMEM;

@@ -47,6 +47,9 @@ struct sgxk *host_kernel(void);
 int host_kernel_get(struct sgxk **k);
 /* The reason the last host_kernel_get() failed ("" when it did not). */
 const char *host_kernel_error(void);
+/* Held across fork so that the child gets the kernel model whole or not at all. */
+void host_kernel_lock(void);
+void host_kernel_unlock(void);
 /* The platform the configuration describes (before the kernel model exists). */
 void host_platform_from_config(struct sgx_platform *p);
 /* Write "softsgx: <message>\n" to stderr with write(2) only (async-signal-safe). */

@@ -16,6 +16,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -68,6 +69,55 @@ static int fail_errno(int err)
 {
 	errno = err;
 	return -1;
+}
+
+/*
+ * ---- fork: the child's emulation is its own (kernel.h, sgxk_fork_child) ----
+ *
+ * Upstream the child inherits no enclave mapping (VM_DONTCOPY); here it also gets an EPC and
+ * CPU of its own, so enclaves it builds never share pages with the parent's, and the enclaves
+ * it inherited through open fds refuse ioctl and mmap.  pthread_atfork covers fork() and
+ * everything in libc that forks; vfork and posix_spawn share or replace the address space and
+ * run no handler, which is right for them.
+ */
+static struct sgxk *forking;
+
+static void fork_prepare(void)
+{
+	host_kernel_lock();
+	forking = host_kernel();
+	if (!forking)
+		return;
+	in_kernel++;
+	sgxk_fork_prepare(forking);
+}
+
+static void fork_parent(void)
+{
+	if (forking) {
+		sgxk_fork_parent(forking);
+		in_kernel--;
+	}
+	host_kernel_unlock();
+}
+
+static void fork_child(void)
+{
+	struct softsgx_err err = {0};
+
+	if (forking) {
+		if (sgxk_fork_child(forking, &err))
+			host_warnf("fork: the child has no EPC of its own (%s): it cannot create "
+				   "enclaves",
+				   err.msg[0] ? err.msg : "error");
+		in_kernel--;
+	}
+	host_kernel_unlock();
+}
+
+__attribute__((constructor)) static void preload_fork_init(void)
+{
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 /* ---- open ---- */

@@ -183,6 +183,17 @@ out:
 	return ret;
 }
 
+/* fork: no kernel model is half created while the process forks (preload.c's handlers). */
+void host_kernel_lock(void)
+{
+	pthread_mutex_lock(&kernel_lock);
+}
+
+void host_kernel_unlock(void)
+{
+	pthread_mutex_unlock(&kernel_lock);
+}
+
 void host_platform_from_config(struct sgx_platform *p)
 {
 	const char *conf = getenv(SOFTSGX_ENV_CONF);
