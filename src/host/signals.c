@@ -50,10 +50,17 @@ static int install(int sig, void (*handler)(int, siginfo_t *, void *), int flags
 	 */
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER |
 		      (flags & (SA_RESTART | SA_NOCLDSTOP | SA_NOCLDWAIT));
-	if (mask)
-		sa.sa_mask = *mask;
-	else
-		sigemptyset(&sa.sa_mask);
+	/*
+	 * Every signal but the faults is blocked while our handler emulates: it may hold the
+	 * EPCM spin lock, and a program handler on this thread entering an enclave would spin on
+	 * it forever.  signals_deliver() gives the program's handler its own mask (@mask).
+	 */
+	(void)mask;
+	sigfillset(&sa.sa_mask);
+	sigdelset(&sa.sa_mask, SIGILL);
+	sigdelset(&sa.sa_mask, SIGSEGV);
+	sigdelset(&sa.sa_mask, SIGBUS);
+	sigdelset(&sa.sa_mask, SIGFPE);
 	return real_sigaction()(sig, &sa, NULL);
 }
 
