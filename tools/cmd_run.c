@@ -5,6 +5,12 @@
  * LD_PRELOAD and the configuration in the environment (SOFTSGX_CONF, SOFTSGX_CONTEXT), so that
  * its children and the programs it execs get the emulation too.  The configuration is checked
  * here first: a malformed file is refused with its line before anything runs.
+ *
+ * Before the exec, a ptrace helper is armed (src/host/launch.c) that makes the program's ld.so
+ * take the substitute vDSO for linux-vdso.so.1, so that programs resolving
+ * __vdso_sgx_enter_enclave through ld.so find it too; where ptrace is refused the run goes on
+ * without, saying so.  The program itself is exec'd by this process, as without the helper: same
+ * pid, parent and exit status.
  */
 #include <elf.h>
 #include <errno.h>
@@ -18,19 +24,23 @@
 #include <asm/prctl.h>
 #include <cpuid.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "softsgx/config.h"
 
 #include "commands.h"
 #include "host_paths.h"
+#include "launch.h"
 
 static void run_usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "usage: softsgx run [--conf FILE] [--context SCON] [--] PROGRAM [ARGS...]\n\n"
+	    "usage: softsgx run [--conf FILE] [--context SCON] [--no-ptrace] [--] PROGRAM "
+	    "[ARGS...]\n\n"
 	    "Run PROGRAM, a dynamically linked program written for Linux SGX (/dev/sgx_enclave,\n"
 	    "the SGX ioctls, __vdso_sgx_enter_enclave or raw ENCLU), on the emulated SGX\n"
 	    "platform.  Its children and the programs it execs run on it too.\n\n"
@@ -38,7 +48,10 @@ static void run_usage(FILE *out)
 	    "state_dir);\n"
 	    "                   default: $SOFTSGX_CONF, else built-in defaults\n"
 	    "  --context SCON   the SELinux context the program runs in (when the host has "
-	    "none)\n\n"
+	    "none)\n"
+	    "  --no-ptrace      do not advertise the substitute vDSO to ld.so at exec (programs\n"
+	    "                   that find __vdso_sgx_enter_enclave through linux-vdso.so.1 then\n"
+	    "                   do not find it; getauxval(AT_SYSINFO_EHDR) still does)\n\n"
 	    "Environment: SOFTSGX_QUIET=1 silences the host-feature warnings.\n"
 	    "Statically linked programs cannot be run (LD_PRELOAD does not reach them).\n");
 }
@@ -176,6 +189,34 @@ static void warn_host_features(void)
 	setenv("SOFTSGX_WARNED", "1", 1);
 }
 
+/*
+ * Whether to trace the exec of @path: only a file the exec will run (a failed exec would leave
+ * this process traced until it exits), and not a set-user-ID, set-group-ID or file-capability
+ * program, which gains nothing from the emulation (ld.so ignores LD_PRELOAD for it) and would
+ * lose its privileges when exec'd under ptrace.
+ */
+static bool traceable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) || !S_ISREG(st.st_mode) || access(path, X_OK))
+		return false;
+	return !(st.st_mode & (S_ISUID | S_ISGID)) &&
+	       getxattr(path, "security.capability", NULL, 0) <= 0;
+}
+
+static void arm_vdso_for_ldso(const char *prog)
+{
+	const char *quiet = getenv("SOFTSGX_QUIET");
+	bool q = quiet && !strcmp(quiet, "1");
+	struct softsgx_err err = {0};
+
+	if (!traceable(prog))
+		return;
+	if (launch_vdso_arm(q, &err) && !q)
+		fprintf(stderr, LAUNCH_VDSO_UNAVAILABLE "\n", err.msg);
+}
+
 static int check_conf(const char *path, char *abs, size_t size)
 {
 	struct softsgx_config *cfg = malloc(sizeof(*cfg));
@@ -200,10 +241,12 @@ int cmd_run(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {"conf", required_argument, NULL, 'c'},
 	    {"context", required_argument, NULL, 'Z'},
+	    {"no-ptrace", no_argument, NULL, 'P'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *conf = NULL, *context = NULL;
 	char lib[PATH_MAX], conf_abs[PATH_MAX], prog[PATH_MAX];
+	bool use_ptrace = true, found;
 	int c;
 
 	/* "+": stop at PROGRAM, whose own options are its own. */
@@ -215,13 +258,16 @@ int cmd_run(int argc, char **argv)
 			conf = optarg;
 		} else if (c == 'Z') {
 			context = optarg;
+		} else if (c == 'P') {
+			use_ptrace = false;
 		} else {
 			return tool_usage_error("run", "unknown option");
 		}
 	}
 	if (optind >= argc)
 		return tool_usage_error("run", "expected PROGRAM");
-	if (!resolve_program(argv[optind], prog, sizeof(prog)) && is_static_elf(prog))
+	found = !resolve_program(argv[optind], prog, sizeof(prog));
+	if (found && is_static_elf(prog))
 		return tool_error("run: %s is statically linked: LD_PRELOAD cannot reach it, so it "
 				  "would run without the SGX emulation (link it dynamically)",
 				  prog);
@@ -239,6 +285,8 @@ int cmd_run(int argc, char **argv)
 	warn_host_features();
 	if (set_preload(lib))
 		return tool_error("run: cannot set LD_PRELOAD: %s", strerror(errno));
+	if (use_ptrace && found)
+		arm_vdso_for_ldso(prog);
 	execvp(argv[optind], argv + optind);
 	tool_error("run: %s: %s", argv[optind], strerror(errno));
 	return errno == ENOENT ? 127 : 126;

@@ -65,9 +65,15 @@ __vdso_sgx_enter_enclave:
 	mov	RUN_TCS(%rcx), %rbx
 	lea	softsgx_vdso_aep(%rip), %rcx
 
-	/* EENTER is emulated without a trap; the host layer returns to the enclave entry. */
+	/*
+	 * EENTER is emulated without a trap; the host layer returns to the enclave entry.  An
+	 * empty slot (an image `softsgx run` wrote before the host layer adopted it) executes
+	 * ENCLU, as on hardware.
+	 */
 	cmp	$EENTER, %eax
 	jne	softsgx_vdso_aep
+	cmpq	$0, softsgx_vdso_slot_eenter(%rip)
+	je	softsgx_vdso_aep
 	jmp	*softsgx_vdso_slot_eenter(%rip)
 
 	/* Single ENCLU serving as ERESUME and as the AEP (a trap emulates it). */
@@ -155,25 +161,39 @@ softsgx_vdso_handle_exception:
 	.cfi_endproc
 	.size	__vdso_sgx_enter_enclave, . - __vdso_sgx_enter_enclave
 
-/* The real vDSO's functions, forwarded to the kernel's vDSO (or libc) through their slots. */
-#define FORWARD(name)					\
+/*
+ * The real vDSO's functions, forwarded to the kernel's vDSO (or libc) through their slots; an
+ * empty slot makes the system call (the image `softsgx run` writes when the kernel's vDSO lacks
+ * the function).  These run before any library is initialised: ld.so and libc call them.
+ */
+#define FORWARD(name, nr)				\
 	.globl	name, __vdso_##name;			\
 	.type	name, @function;			\
 	.type	__vdso_##name, @function;		\
 name:							\
 __vdso_##name:						\
-	jmp	*softsgx_vdso_slot_##name(%rip);	\
+	mov	softsgx_vdso_slot_##name(%rip), %rax;	\
+	test	%rax, %rax;				\
+	jz	1f;					\
+	jmp	*%rax;					\
+1:	mov	$nr, %eax;				\
+	syscall;					\
+	ret;						\
 	.size	name, . - name;				\
 	.size	__vdso_##name, . - __vdso_##name
 
 	.balign	16
-FORWARD(clock_gettime)
-FORWARD(clock_getres)
-FORWARD(gettimeofday)
-FORWARD(time)
-FORWARD(getcpu)
+FORWARD(clock_gettime, 228)
+FORWARD(clock_getres, 229)
+FORWARD(gettimeofday, 96)
+FORWARD(time, 201)
+FORWARD(getcpu, 309)
 
-/* Filled by vdso.c before the copy becomes read-only; all zero in the file. */
+/*
+ * Filled by vdso.c before the copy becomes read-only (or by `softsgx run`, launch.c, in the
+ * image it writes into the program); all zero in the file.  softsgx_vdso_slots_end bounds them:
+ * everything else in an image is the file's bytes, which is how vdso.c recognises one.
+ */
 	.balign	8
 softsgx_vdso_slot_eenter:	.quad 0
 softsgx_vdso_slot_clock_gettime: .quad 0
@@ -181,5 +201,6 @@ softsgx_vdso_slot_clock_getres:	.quad 0
 softsgx_vdso_slot_gettimeofday:	.quad 0
 softsgx_vdso_slot_time:		.quad 0
 softsgx_vdso_slot_getcpu:	.quad 0
+softsgx_vdso_slots_end:
 
 	.section .note.GNU-stack, "", @progbits

@@ -6,7 +6,7 @@
 struct softsgx_vdso_labels {
 	unsigned long aep, eexit_return, handle_exception;
 	unsigned long slot_eenter, slot_clock_gettime, slot_clock_getres, slot_gettimeofday;
-	unsigned long slot_time, slot_getcpu;
+	unsigned long slot_time, slot_getcpu, slots_end;
 };
 
 extern const unsigned char softsgx_vdso_image[];
