@@ -60,6 +60,15 @@ sgxrun() {
 	sed 's/^/      | /' "$work/out" "$work/err"
 	say "exit status $rc"
 }
+# run_loader CONF SIG [OPTIONS...]: the example loader on the build's enclave with SIG, under
+# `softsgx run --conf CONF OPTIONS...`.
+run_loader() {
+	c=$1 sig=$2
+	shift 2
+	sgxrun "$c" "$@" -- "$loader" "$enclave_dir/enclave.sgxs" "$sig"
+}
+# run_attest CONF: examples/attest on the build's enclave under `softsgx run --conf CONF`.
+run_attest() { sgxrun "$1" -- "$attest" "$enclave_dir/enclave.sgxs" "$enclave_dir/enclave.sig"; }
 # loader_ok: the loader put a value through TCS 0 and read it back through every TCS.
 loader_ok() {
 	[ "$rc" = 0 ] || fail "the loader exited with $rc"
@@ -170,7 +179,7 @@ step_vectors() {
 step_run() {
 	echo "run: the unmodified example loader (examples/loader) under softsgx run, no security module"
 	conf plain "modules = none"
-	SOFTSGX_QUIET=0 sgxrun plain -- "$loader" "$enclave_dir/enclave.sgxs" "$enclave_dir/enclave.sig"
+	SOFTSGX_QUIET=0 run_loader plain "$enclave_dir/enclave.sig"
 	loader_ok
 	say "the loader built and initialized the enclave through /dev/sgx_enclave and entered it through"
 	say "__vdso_sgx_enter_enclave: a value put through TCS 0 came back through TCS 0 and TCS 1"
@@ -188,7 +197,7 @@ selinux_conf() {
 step_selinux_allowed() {
 	echo "selinux: the shipped policy, enforcing; the loader as unconfined_t is allowed"
 	selinux_conf unconfined enforcing "$policy_bin"
-	sgxrun unconfined --context u:r:unconfined_t -- "$loader" "$enclave_dir/enclave.sgxs" "$enclave_dir/enclave.sig"
+	run_loader unconfined "$enclave_dir/enclave.sig" --context u:r:unconfined_t
 	loader_ok
 	[ -z "$(avc_lines "$work/unconfined.log")" ] || fail "unconfined_t was audited: $(cat "$work/unconfined.log")"
 	say "no AVC record"
@@ -197,7 +206,7 @@ step_selinux_allowed() {
 step_selinux_denied() {
 	echo "selinux: the loader as app_t (a confined domain) is denied opening the device for writing"
 	selinux_conf app enforcing "$policy_bin"
-	sgxrun app --context u:r:app_t -- "$loader" "$enclave_dir/enclave.sgxs" "$enclave_dir/enclave.sig"
+	run_loader app "$enclave_dir/enclave.sig" --context u:r:app_t
 	[ "$rc" != 0 ] || fail "app_t ran the loader"
 	grep -q '/dev/sgx_enclave: Permission denied' "$work/err" || fail "the loader did not see EACCES"
 	say "audit log:"
@@ -245,7 +254,7 @@ step_audit2allow() {
 		fail "audit2allow proposes no rule for the AVC record"
 	say "enforcing stops at the first denial; permissive mode lists everything app_t lacks:"
 	selinux_conf app-permissive permissive "$policy_bin"
-	sgxrun app-permissive --context u:r:app_t -- "$loader" "$enclave_dir/enclave.sgxs" "$enclave_dir/enclave.sig"
+	run_loader app-permissive "$enclave_dir/enclave.sig" --context u:r:app_t
 	loader_ok
 	avc_lines "$work/app-permissive.log" | sed 's/^/      | /'
 	[ "$(grep -c 'avc:  denied .* permissive=1$' "$work/app-permissive.log")" -ge 3 ] ||
@@ -261,7 +270,7 @@ step_audit2allow() {
 	sed 's/^/      | /' "$work/loader.cil"
 	run secilc -o "$work/fixed.bin" -f /dev/null "$policy_src/base.cil" "$policy_src/softsgx.cil" "$work/loader.cil"
 	selinux_conf app-fixed enforcing "$work/fixed.bin"
-	sgxrun app-fixed --context u:r:app_t -- "$loader" "$enclave_dir/enclave.sgxs" "$enclave_dir/enclave.sig"
+	run_loader app-fixed "$enclave_dir/enclave.sig" --context u:r:app_t
 	loader_ok
 	[ -z "$(avc_lines "$work/app-fixed.log")" ] || fail "still audited: $(cat "$work/app-fixed.log")"
 	say "with audit2allow's rules app_t runs the loader, enforcing, with no AVC record"
@@ -274,11 +283,11 @@ step_launch() {
 	say "launch.list:"
 	sed 's/^/      | /' "$work/launch.list"
 	conf launch "modules = launch" "launch.list = $work/launch.list" "audit = $work/launch.log"
-	sgxrun launch -- "$loader" "$enclave_dir/enclave.sgxs" "$enclave_dir/enclave.sig"
+	run_loader launch "$enclave_dir/enclave.sig"
 	loader_ok
 	[ ! -s "$work/launch.log" ] || fail "a listed enclave was audited: $(cat "$work/launch.log")"
 	say "the same enclave signed with the demo's fresh key (MRSIGNER $mr_signer):"
-	sgxrun launch -- "$loader" "$enclave_dir/enclave.sgxs" "$work/enclave.sig"
+	run_loader launch "$work/enclave.sig"
 	[ "$rc" != 0 ] || fail "an unlisted enclave launched"
 	grep -q 'SGX_IOC_ENCLAVE_INIT: Permission denied' "$work/err" || fail "EINIT did not fail with EACCES"
 	say "audit log:"
@@ -290,12 +299,12 @@ step_launch() {
 step_attest() {
 	echo "attestation and sealing (examples/attest): two enclave instances, EREPORT/EGETKEY"
 	conf attest "modules = none"
-	sgxrun attest -- "$attest" "$enclave_dir/enclave.sgxs" "$enclave_dir/enclave.sig"
+	run_attest attest
 	[ "$rc" = 0 ] || fail "sgx-attest exited with $rc"
 	grep '^seal-' "$work/out" >"$work/seal1"
 	[ "$(grep -c . "$work/seal1")" = 2 ] || fail "sgx-attest printed no seal keys"
 	say "again, on the same platform (the root secret in the state directory):"
-	sgxrun attest -- "$attest" "$enclave_dir/enclave.sgxs" "$enclave_dir/enclave.sig"
+	run_attest attest
 	grep '^seal-' "$work/out" >"$work/seal2"
 	cmp -s "$work/seal1" "$work/seal2" || fail "the seal keys changed between two runs"
 	say "the seal keys are the same across the two runs"
@@ -303,7 +312,7 @@ step_attest() {
 	state="$work/state-other"
 	conf attest-other "modules = none"
 	state=
-	sgxrun attest-other -- "$attest" "$enclave_dir/enclave.sgxs" "$enclave_dir/enclave.sig"
+	run_attest attest-other
 	[ "$rc" = 0 ] || fail "sgx-attest exited with $rc"
 	grep '^seal-' "$work/out" >"$work/seal3"
 	for policy in mrenclave mrsigner; do
