@@ -9,6 +9,7 @@
 #ifndef SOFTSGX_CPU_H
 #define SOFTSGX_CPU_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -91,7 +92,10 @@ void sgx_cpu_inject_unmasked_events(struct sgx_cpu *cpu, unsigned int count);
  * contents 4096, SIGSTRUCT 4096 (the upstream driver copies it into a page), EINITTOKEN 512
  * (NULL or VALID = 0: no token, launch by IA32_SGXLEPUBKEYHASH == MRSIGNER), EEXTEND chunk 256.
  * A busy EPC page (EADD/ECREATE/EAUG target already valid, SECS argument not a valid SECS)
- * is a #PF, as on hardware.
+ * is a #PF, as on hardware.  EADD's contents may also be the target EPC page itself (not yet
+ * valid): the kernel model reads the source straight into the page it becomes, and the copy
+ * onto itself is skipped; contents in any other EPC page are a #GP (that would copy another
+ * enclave's memory in the clear).
  */
 enum sgx_fault {
 	SGX_FAULT_GP = -13,
@@ -109,6 +113,18 @@ int sgx_encls_eremove(struct sgx_cpu *cpu, void *epc_page);
 int sgx_encls_eaug(struct sgx_cpu *cpu, const struct sgx_pageinfo *pageinfo, void *epc_page);
 int sgx_encls_emodpr(struct sgx_cpu *cpu, const struct sgx_secinfo *secinfo, void *epc_page);
 int sgx_encls_emodt(struct sgx_cpu *cpu, const struct sgx_secinfo *secinfo, void *epc_page);
+
+/*
+ * ENCLS leaves hold the EPCM lock with every signal blocked, so that an ENCLU in a signal
+ * handler on the same thread can never spin on a lock its own thread holds; each leaf blocks
+ * and restores the signal mask itself (two system calls).  A caller running many leaves in a
+ * row with signals blocked anyway (the driver's ioctl loops) blocks them once with
+ * sgx_cpu_block_signals, which saves the previous mask in @old and tells the CPU; the leaves
+ * this thread executes then rely on it until sgx_cpu_restore_signals(@old).  In between the
+ * caller must not unblock any signal by other means.  Pairs nest.
+ */
+void sgx_cpu_block_signals(sigset_t *old);
+void sgx_cpu_restore_signals(const sigset_t *old);
 
 /*
  * The OS page tables as the CPU sees them: translate an enclave linear address (any byte in a

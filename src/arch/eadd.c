@@ -74,6 +74,9 @@ static int eadd_check(struct sgx_cpu *cpu, const struct sgx_pageinfo *pi, void *
 	if ((uintptr_t)pi % 32 || !si || (uintptr_t)si % 64 || !src ||
 	    (uintptr_t)src % SGX_PAGE_SIZE || *page_idx == SIZE_MAX || pi->addr % SGX_PAGE_SIZE)
 		return SGX_FAULT_GP;
+	/* Contents staged in the target page itself, or in ordinary memory (see cpu.h). */
+	if (src != epc_page && sgx_epc_index(cpu, src) != SIZE_MAX)
+		return SGX_FAULT_GP;
 	if (sgx_epc_page_index(cpu, (void *)(uintptr_t)pi->secs) == SIZE_MAX)
 		return SGX_FAULT_GP;
 	se = sgx_secs_entry(cpu, (void *)(uintptr_t)pi->secs, secs_idx);
@@ -114,7 +117,9 @@ static int eadd_locked(struct sgx_cpu *cpu, const struct sgx_pageinfo *pi, void 
 	rwx = type == SGX_PT_TCS ? 0 : (uint8_t)(si->flags & SGX_SECINFO_PERMISSION_MASK);
 	if (sgx_measure_eadd(&encl->measure, pi->addr - secs->base, si->flags))
 		return SGX_FAULT_GP;
-	memcpy(epc_page, (const void *)(uintptr_t)pi->contents, SGX_PAGE_SIZE);
+	/* Staged in place by the kernel model: a page copied onto itself is unchanged. */
+	if ((const void *)(uintptr_t)pi->contents != epc_page)
+		memcpy(epc_page, (const void *)(uintptr_t)pi->contents, SGX_PAGE_SIZE);
 	if (type == SGX_PT_TCS)
 		((struct sgx_tcs *)epc_page)->state = 0;
 

@@ -189,19 +189,44 @@ void sgx_encls_leave(struct sgx_cpu *cpu)
 	pthread_mutex_unlock(&cpu->encls_lock);
 }
 
-void sgx_epcm_lock_signals(struct sgx_cpu *cpu, sigset_t *old)
+/*
+ * How many sgx_cpu_block_signals brackets the calling thread is in: while non-zero every
+ * signal is blocked already, and the ENCLS leaves take the EPCM lock without two system calls
+ * of their own.  Only ENCLS (thread context) reads it, never ENCLU or AEX.
+ */
+static _Thread_local unsigned int signals_blocked;
+
+void sgx_cpu_block_signals(sigset_t *old)
 {
 	sigset_t all;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, old);
+	signals_blocked++;
+}
+
+void sgx_cpu_restore_signals(const sigset_t *old)
+{
+	signals_blocked--;
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+void sgx_epcm_lock_signals(struct sgx_cpu *cpu, sigset_t *old)
+{
+	sigset_t all;
+
+	if (!signals_blocked) {
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, old);
+	}
 	sgx_epcm_lock(cpu);
 }
 
 void sgx_epcm_unlock_signals(struct sgx_cpu *cpu, const sigset_t *old)
 {
 	sgx_epcm_unlock(cpu);
-	pthread_sigmask(SIG_SETMASK, old, NULL);
+	if (!signals_blocked)
+		pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
 struct sgx_epcm_entry *sgx_secs_entry(struct sgx_cpu *cpu, const void *p, size_t *index)

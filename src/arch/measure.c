@@ -16,16 +16,19 @@
 #define EEXTEND_RECORD_SIZE (SGX_MEASURE_RECORD_SIZE + SGX_EEXTEND_CHUNK)
 #define CHUNKS_PER_PAGE	    (SGX_PAGE_SIZE / SGX_EEXTEND_CHUNK)
 
+/* Spelled out so that the compiler merges the byte stores into one (EEXTEND runs 16 a page). */
 static void put_le32(uint8_t *p, uint32_t v)
 {
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
 }
 
 static void put_le64(uint8_t *p, uint64_t v)
 {
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	put_le32(p, (uint32_t)v);
+	put_le32(p + 4, (uint32_t)(v >> 32));
 }
 
 void sgx_measure_record_ecreate(uint8_t rec[64], uint32_t ssa_frame_size, uint64_t size)

@@ -19,7 +19,7 @@
 #define EINIT_SLEEP_COUNT	  50
 #define EINIT_SLEEP_MS		  20
 #define LAUNCH_TOKEN_SIZE	  304
-#define BOUNCE_PAGES		  64
+#define STAGE_PAGES		  16 /* pages read by one process_vm_readv */
 
 /*
  * signal_pending(current): a signal the caller has not blocked is pending.  While an ioctl
@@ -159,6 +159,23 @@ static int validate_secinfo(const struct sgx_secinfo *secinfo)
 	return 0;
 }
 
+/*
+ * Source pages staged in the EPC: EPC pages are taken for the next pages of the call, and the
+ * sources of a run of them (at most STAGE_PAGES, in the one source mapping check_source
+ * approved) are read with one system call straight into the pages they become, so that EADD
+ * has nothing left to copy and EEXTEND hashes a page still in the cache.  The pages of the
+ * following run are taken early, so that their source and destination can be fetched into
+ * the cache while the current run is hashed.  Pages not used by the end of the call go back
+ * to the EPC.
+ */
+struct add_stage {
+	size_t epc[2 * STAGE_PAGES];
+	uint64_t src; /* source of epc[0]; epc[i] stages src + i pages */
+	size_t next;  /* epc[next] goes to the next page added */
+	size_t nr;    /* EPC pages taken */
+	size_t read;  /* epc[next..read) hold their source */
+};
+
 /* What one ADD_PAGES call carries from page to page. */
 struct add_ctx {
 	struct sgxk_encl *encl;
@@ -168,10 +185,7 @@ struct add_ctx {
 	/* The source mapping of the current run and whether enclave_load approved it. */
 	struct sgxk_vma vma;
 	bool have_vma;
-	/* Source pages read ahead in one system call. */
-	uint8_t *bounce;
-	uint64_t bounce_src;
-	size_t bounce_nr;
+	struct add_stage stage;
 };
 
 static void source_of(const struct sgxk_vma *v, struct lsm_source *s)
@@ -230,42 +244,125 @@ static int check_source(struct add_ctx *c, uint64_t src, int *max_prot)
 	return 0;
 }
 
-/* The page's contents from the read-ahead buffer, refilled with one process_vm_readv. */
-static const uint8_t *source_page(struct add_ctx *c, uint64_t src)
+/*
+ * The EPC page for the page whose source is @src, taking pages for this run and the next
+ * (sgx_alloc_epc_page: -ENOMEM only when not even this page's is free).
+ */
+static int stage_epc(struct add_ctx *c, uint64_t src, size_t *epc)
 {
-	size_t nr;
+	struct add_stage *st = &c->stage;
+	size_t want = (c->src_end - src) / SGX_PAGE_SIZE;
 
-	if (c->bounce_nr && src >= c->bounce_src &&
-	    src < c->bounce_src + c->bounce_nr * SGX_PAGE_SIZE)
-		return c->bounce + (src - c->bounce_src);
-	nr = (c->src_end - src) / SGX_PAGE_SIZE;
-	c->bounce_src = src;
-	c->bounce_nr = sgxk_copy_pages_from_user(c->bounce, src, nr ? nr : 1);
-	return c->bounce_nr ? c->bounce : NULL;
+	if (st->next == st->nr) {
+		st->next = st->nr = st->read = 0;
+	} else if (st->next >= STAGE_PAGES) {
+		memmove(st->epc, st->epc + st->next, (st->nr - st->next) * sizeof(st->epc[0]));
+		st->nr -= st->next;
+		st->read = st->read > st->next ? st->read - st->next : 0;
+		st->next = 0;
+	}
+	st->src = src - st->next * SGX_PAGE_SIZE;
+	if (want > 2 * STAGE_PAGES)
+		want = 2 * STAGE_PAGES;
+	while (st->nr < want && !sgxk_epc_alloc(c->encl->k, &st->epc[st->nr]))
+		st->nr++;
+	if (st->next == st->nr)
+		return -ENOMEM;
+	*epc = st->epc[st->next];
+	return 0;
 }
 
-/* EEXTEND of the sixteen 256-byte chunks (sgx_encl_extend). */
-static int extend_page(struct sgxk *k, struct sgxk_encl *encl, size_t epc)
+/*
+ * Make sure the next EPC page holds its source: one process_vm_readv (get_user_pages) for a
+ * run in the source mapping check_source just approved.  -EFAULT when the page is
+ * unreadable (unmapped since the snapshot, or PROT_NONE).
+ */
+static int stage_read(struct add_ctx *c)
 {
-	uint8_t *page = sgxk_epc_addr(k, epc);
+	struct add_stage *st = &c->stage;
+	uint64_t src = st->src + st->next * SGX_PAGE_SIZE;
+	size_t nr = st->nr - st->next, in_vma = (c->vma.end - src) / SGX_PAGE_SIZE;
+	void *dst[STAGE_PAGES];
+
+	if (st->read > st->next)
+		return 0;
+	if (nr > STAGE_PAGES)
+		nr = STAGE_PAGES;
+	if (in_vma < nr)
+		nr = in_vma ? in_vma : 1;
+	for (size_t i = 0; i < nr; i++)
+		dst[i] = sgxk_epc_addr(c->encl->k, st->epc[st->next + i]);
+	st->read = st->next + sgxk_copy_pages_from_user(dst, src, nr);
+	return st->read > st->next ? 0 : -EFAULT;
+}
+
+/* The call is over: the EPC pages it took and did not use go back. */
+static void stage_release(struct add_ctx *c)
+{
+	struct add_stage *st = &c->stage;
+
+	while (st->next < st->nr)
+		sgxk_epc_free(c->encl->k, st->epc[st->next++]);
+}
+
+/*
+ * While a page is hashed, the page one run later is fetched into the cache, its source and
+ * its EPC page: the hashing leaves the memory bus idle, and the next run's system call then
+ * copies from cache to cache.  A prefetch never faults, whatever the address maps.
+ */
+struct ahead {
+	const uint8_t *src, *dst; /* NULL: nothing staged that far */
+};
+
+static struct ahead stage_ahead(const struct add_ctx *c, size_t i)
+{
+	const struct add_stage *st = &c->stage;
+	size_t j = i + STAGE_PAGES;
+	struct ahead a = {NULL, NULL};
+
+	if (j >= st->nr)
+		return a;
+	a.src = (const uint8_t *)(uintptr_t)(st->src + j * SGX_PAGE_SIZE);
+	a.dst = sgxk_epc_addr(c->encl->k, st->epc[j]);
+	return a;
+}
+
+static void prefetch_ahead(struct ahead a, size_t off, size_t len)
+{
+	if (!a.src)
+		return;
+	for (size_t b = off; b < off + len; b += 64) {
+		__builtin_prefetch(a.src + b, 0);
+		__builtin_prefetch(a.dst + b, 1);
+	}
+}
+
+/* EEXTEND of the sixteen 256-byte chunks (sgx_encl_extend), prefetching meanwhile. */
+static int extend_page(const struct add_ctx *c, size_t epc, struct ahead a)
+{
+	struct sgxk_encl *encl = c->encl;
+	struct sgxk *k = encl->k;
+	uint8_t *page = sgxk_epc_addr(k, epc), *secs = sgxk_epc_addr(k, encl->secs_epc);
 
 	for (size_t off = 0; off < SGX_PAGE_SIZE; off += 256) {
-		int ret = sgx_encls_eextend(k->cpu, sgxk_epc_addr(k, encl->secs_epc), page + off);
+		int ret = sgx_encls_eextend(k->cpu, secs, page + off);
 
 		if (ret) {
 			sgxk_log(k, "sgx: EEXTEND returned %d (%s)", ret, code_name(ret));
 			return -EIO;
 		}
+		prefetch_ahead(a, off, 256);
 	}
 	return 0;
 }
 
-static int eadd_page(struct add_ctx *c, struct sgxk_page *page, const uint8_t *data)
+/* EADD from the staged page: SRCPGE is the EPC page itself (see cpu.h). */
+static int eadd_page(struct add_ctx *c, struct sgxk_page *page)
 {
 	struct sgxk *k = c->encl->k;
 	struct sgx_pageinfo pginfo = {
 	    .addr = page->addr,
-	    .contents = (uint64_t)(uintptr_t)data,
+	    .contents = (uint64_t)(uintptr_t)sgxk_epc_addr(k, page->epc),
 	    .metadata = (uint64_t)(uintptr_t)c->secinfo,
 	    .secs = (uint64_t)(uintptr_t)sgxk_epc_addr(k, c->encl->secs_epc),
 	};
@@ -279,13 +376,16 @@ static int eadd_page(struct add_ctx *c, struct sgxk_page *page, const uint8_t *d
 	return 0;
 }
 
-/* sgx_encl_add_page: insert (EBUSY), source checks, EADD, then EEXTEND. */
+/*
+ * sgx_encl_add_page: EPC page, insert (EBUSY), source checks, EADD, then EEXTEND.  The EPC
+ * page is used up once EADD made it the enclave's; before that it stays staged.
+ */
 static int add_page(struct add_ctx *c, uint64_t src, uint64_t offset)
 {
 	struct sgxk_encl *encl = c->encl;
 	struct sgxk *k = encl->k;
 	struct sgxk_page *page = calloc(1, sizeof(*page));
-	const uint8_t *data;
+	struct ahead a;
 	int ret;
 
 	if (!page)
@@ -293,7 +393,7 @@ static int add_page(struct add_ctx *c, uint64_t src, uint64_t offset)
 	page->addr = encl->base + offset;
 	page->type = (uint8_t)((c->secinfo->flags & SGX_SECINFO_PAGE_TYPE_MASK) >>
 			       SGX_SECINFO_PAGE_TYPE_SHIFT);
-	if ((ret = sgxk_epc_alloc(k, &page->epc))) {
+	if ((ret = stage_epc(c, src, &page->epc))) {
 		free(page);
 		return ret;
 	}
@@ -301,14 +401,11 @@ static int add_page(struct add_ctx *c, uint64_t src, uint64_t offset)
 	pthread_mutex_lock(&encl->lock);
 	if ((ret = sgxk_page_insert(encl, page)))
 		goto err_unlock;
-	if ((ret = check_source(c, src, &page->max_prot)))
+	if ((ret = check_source(c, src, &page->max_prot)) || (ret = stage_read(c)) ||
+	    (ret = eadd_page(c, page)))
 		goto err_erase;
-	ret = -EFAULT;
-	if (!(data = source_page(c, src)))
-		goto err_erase;
-	if ((ret = eadd_page(c, page, data)))
-		goto err_erase;
-	if (c->measure && (ret = extend_page(k, encl, page->epc))) {
+	a = stage_ahead(c, c->stage.next++);
+	if (c->measure && (ret = extend_page(c, page->epc, a))) {
 		sgxk_page_erase(encl, page->addr);
 		pthread_mutex_unlock(&encl->lock);
 		pthread_rwlock_unlock(&k->mm_lock);
@@ -316,6 +413,8 @@ static int add_page(struct add_ctx *c, uint64_t src, uint64_t offset)
 		free(page);
 		return ret;
 	}
+	if (!c->measure)
+		prefetch_ahead(a, 0, SGX_PAGE_SIZE);
 	sgxk_mm_map_page(k, encl, page);
 	pthread_mutex_unlock(&encl->lock);
 	pthread_rwlock_unlock(&k->mm_lock);
@@ -325,29 +424,49 @@ err_erase:
 err_unlock:
 	pthread_mutex_unlock(&encl->lock);
 	pthread_rwlock_unlock(&k->mm_lock);
-	sgxk_epc_free(k, page->epc);
 	free(page);
 	return ret;
+}
+
+/* The signals the caller had not blocked: the ones signal_pending looks for. */
+static void unblocked_signals(const sigset_t *caller_mask, sigset_t *unblocked)
+{
+	sigemptyset(unblocked);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(caller_mask, sig) == 0)
+			sigaddset(unblocked, sig);
+}
+
+/* signal_pending(current) in the page loop: one system call and a set intersection. */
+static bool unblocked_signal_pending(const sigset_t *unblocked)
+{
+	sigset_t pending, both;
+
+	if (sigpending(&pending))
+		return false;
+	sigandset(&both, &pending, unblocked);
+	return !sigisemptyset(&both);
 }
 
 /*
  * The per-page loop: a pending signal stops it (-EINTR, i.e. -ERESTARTSYS, with no progress;
  * early with progress).  Signals are blocked from before the source snapshot to the end, as
- * a signal arriving during a system call waits for its return.
+ * a signal arriving during a system call waits for its return; the CPU is told, so that its
+ * leaves do not block them again around the EPCM lock.
  */
 static long add_pages_loop(struct add_ctx *c, struct sgx_enclave_add_pages *add)
 {
 	const struct sgxk_vma_provider *vmas = c->encl->k->vmas;
-	sigset_t all, caller;
+	sigset_t caller, unblocked;
 	uint64_t done;
 	long ret = 0;
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &caller);
+	sgx_cpu_block_signals(&caller);
+	unblocked_signals(&caller, &unblocked);
 	if (vmas->refresh)
 		vmas->refresh(vmas->ctx);
 	for (done = 0; done < add->length; done += SGX_PAGE_SIZE) {
-		if (signal_pending(&caller)) {
+		if (unblocked_signal_pending(&unblocked)) {
 			if (!done)
 				ret = restart_or_eintr(&caller);
 			break;
@@ -356,7 +475,8 @@ static long add_pages_loop(struct add_ctx *c, struct sgx_enclave_add_pages *add)
 		if (ret)
 			break;
 	}
-	pthread_sigmask(SIG_SETMASK, &caller, NULL);
+	stage_release(c);
+	sgx_cpu_restore_signals(&caller);
 	add->count = done;
 	return ret;
 }
@@ -383,11 +503,7 @@ long sgxk_ioc_add_pages(struct sgxk_encl *encl, unsigned long arg)
 	c.measure = add.flags & SGX_PAGE_MEASURE;
 	c.src_end =
 	    add.src + add.length < add.src ? UINT64_MAX & SGXK_PAGE_MASK : add.src + add.length;
-	c.bounce = aligned_alloc(SGX_PAGE_SIZE, BOUNCE_PAGES * SGX_PAGE_SIZE);
-	if (!c.bounce)
-		return -ENOMEM;
 	ret = add_pages_loop(&c, &add);
-	free(c.bounce);
 	if (sgxk_copy_to_user(arg, &add, sizeof(add)))
 		return -EFAULT;
 	return ret;

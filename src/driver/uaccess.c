@@ -11,8 +11,6 @@
 
 #include "driver.h"
 
-#define BATCH_PAGES 64
-
 /* Not cached: after fork the child's memory is its own. */
 static pid_t self(void)
 {
@@ -48,25 +46,30 @@ int sgxk_copy_to_user(uint64_t dst, const void *src, size_t len)
 }
 
 /*
- * One system call for up to BATCH_PAGES pages: one remote iovec per page, since partial
- * transfers stop at iovec granularity, which tells how many whole pages were readable.
+ * One system call for a run of up to SGXK_COPY_PAGES_MAX pages: the source as one remote
+ * iovec (one per page cost the kernel a fifth more), each page to its own destination.  A
+ * transfer that faults stops at the faulting page, so the whole pages before it are read;
+ * should a kernel refuse the whole iovec instead, the first page is tried alone, so the
+ * answer is exact either way: a run reads as far as its first unreadable page.
  */
-size_t sgxk_copy_pages_from_user(void *dst, uint64_t src, size_t nr)
+size_t sgxk_copy_pages_from_user(void *const *dst, uint64_t src, size_t nr)
 {
-	struct iovec local = {dst, 0};
-	struct iovec remote[BATCH_PAGES];
+	struct iovec local[SGXK_COPY_PAGES_MAX];
+	struct iovec remote = {(void *)(uintptr_t)src, 0};
 	ssize_t got;
 
-	if (nr > BATCH_PAGES)
-		nr = BATCH_PAGES;
+	if (nr > SGXK_COPY_PAGES_MAX)
+		nr = SGXK_COPY_PAGES_MAX;
 	if (!nr || src + nr * SGX_PAGE_SIZE < src)
 		return 0;
 	for (size_t i = 0; i < nr; i++) {
-		remote[i].iov_base = (void *)(uintptr_t)(src + i * SGX_PAGE_SIZE);
-		remote[i].iov_len = SGX_PAGE_SIZE;
+		local[i].iov_base = dst[i];
+		local[i].iov_len = SGX_PAGE_SIZE;
 	}
-	local.iov_len = nr * SGX_PAGE_SIZE;
-	got = process_vm_readv(self(), &local, 1, remote, nr, 0);
+	remote.iov_len = nr * SGX_PAGE_SIZE;
+	got = process_vm_readv(self(), local, nr, &remote, 1, 0);
+	if (got < SGX_PAGE_SIZE && nr > 1)
+		return sgxk_copy_pages_from_user(dst, src, 1);
 	if (got <= 0)
 		return 0;
 	return (size_t)got / SGX_PAGE_SIZE;
