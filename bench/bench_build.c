@@ -6,9 +6,13 @@
  * SHA-256 (OpenSSL) of the same page bytes, measured in the same run.  Goal: >= 0.7.
  *
  * Times are the thread's CPU time (the machine is shared; wall time is printed too), best of
- * ROUNDS interleaved rounds.  Also printed: SHA-256 of the measurement stream itself (the
- * 5184 bytes per page EADD and EEXTEND hash), which shows how much of the gap is the
- * measurement's own size and how much the driver path.
+ * ROUNDS interleaved rounds.  Two baselines, both printed with the build's ratio to them:
+ *  - SHA-256 of the page bytes (4096 a page): the goal's baseline as the issue states it;
+ *  - SHA-256 of the measurement stream itself (5184 bytes a page: the EADD record and sixteen
+ *    EEXTEND records, 64-byte header + 256 bytes each), which any build must hash, so that
+ *    against the page bytes a build can never exceed 4096 / 5184 = 0.79.
+ * The goal (>= 0.7) is judged against the page bytes; the stream ratio shows how much of the
+ * gap is the driver path's and how much the measurement's own size.
  *
  * Usage: bench_build [MiB] [pages-per-ioctl]   (defaults: 64 MiB, 256 pages per ioctl)
  */
@@ -223,14 +227,18 @@ int main(int argc, char **argv)
 	       "ADD_PAGES; CREATE + ADD_PAGES timed, INIT then accepts the build):\n  %8.1f MiB/s "
 	       "(wall: %.1f MiB/s)\n",
 	       mib, per_ioctl, build_mibs, (double)mib / best_build.wall);
-	printf("raw SHA-256 (OpenSSL) of the same page bytes, same run:\n  %8.1f MiB/s (wall: "
-	       "%.1f MiB/s)\n",
+	printf("baseline 1: raw SHA-256 (OpenSSL) of the same page bytes, same run:\n  %8.1f MiB/s "
+	       "(wall: %.1f MiB/s)\n",
 	       sha_mibs, (double)mib / best_sha.wall);
-	printf("raw SHA-256 of the measurement stream of those pages (5184 bytes a page):\n"
-	       "  %8.1f MiB of pages/s: the build runs at %.2f of it\n",
-	       stream_mibs, build_mibs / stream_mibs);
-	printf("ratio build / raw SHA-256 = %.2f (goal >= %.1f): %s\n", ratio, GOAL,
-	       ratio >= GOAL ? "met" : "NOT met");
+	printf("baseline 2: raw SHA-256 of the measurement stream of those pages (5184 bytes a "
+	       "page), same run:\n  %8.1f MiB of pages/s (wall: %.1f MiB/s)\n",
+	       stream_mibs, (double)mib / best_stream.wall);
+	printf("ratio build / baseline 1 (page bytes) = %.2f (goal >= %.1f, measured against this "
+	       "baseline; at most %.2f, the page's share of the stream): %s\n",
+	       ratio, GOAL, 4096.0 / STREAM_PER_PAGE, ratio >= GOAL ? "met" : "NOT met");
+	printf("ratio build / baseline 2 (measurement stream) = %.2f (at most 1: the driver "
+	       "path's own cost)\n",
+	       build_mibs / stream_mibs);
 	printf("command: %s %zu %zu   (thread CPU time, best of %d interleaved rounds)\n", argv[0],
 	       mib, per_ioctl, ROUNDS);
 	free(stream);
