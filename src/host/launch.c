@@ -280,6 +280,8 @@ static int find_sysinfo_ehdr(const struct tracee *t, uint64_t *entry, uint64_t *
 			    "(no AT_SYSINFO_EHDR)");
 }
 
+/* ---- symbols of a vDSO image, every table bounds-checked ---- */
+
 /* The file offset of address @addr in an image with one PT_LOAD @load, if inside @size. */
 static bool image_offset(const Elf64_Phdr *load, size_t size, uint64_t addr, size_t len,
 			 size_t *off)
@@ -298,26 +300,50 @@ struct dyn_tables {
 	uint32_t nbucket, nchain;
 };
 
-static int dyn_tables(const uint8_t *img, size_t size, struct dyn_tables *d)
+static int program_headers(const uint8_t *img, size_t size, struct dyn_tables *d,
+			   const Elf64_Phdr **dyn, struct softsgx_err *err)
 {
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
-	const Elf64_Phdr *ph, *dyn = NULL;
-	uint64_t symtab = 0, strtab = 0, hash = 0;
+	const Elf64_Phdr *ph;
 
-	memset(d, 0, sizeof(*d));
 	if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
-	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_phentsize != sizeof(*ph) ||
-	    eh->e_phoff > size || (size - eh->e_phoff) / sizeof(*ph) < eh->e_phnum)
-		return -ENOEXEC;
+	    eh->e_ident[EI_CLASS] != ELFCLASS64)
+		return softsgx_fail(err, -ENOEXEC, "offset 0: not an ELF64 header");
+	if (eh->e_phentsize != sizeof(*ph) || eh->e_phoff > size ||
+	    (size - eh->e_phoff) / sizeof(*ph) < eh->e_phnum)
+		return softsgx_fail(err, -ENOEXEC,
+				    "e_phoff %#llx: %u program headers of %u bytes do not fit in "
+				    "%zu bytes",
+				    (unsigned long long)eh->e_phoff, eh->e_phnum, eh->e_phentsize,
+				    size);
 	ph = (const Elf64_Phdr *)(img + eh->e_phoff);
+	*dyn = NULL;
 	for (int i = 0; i < eh->e_phnum; i++) {
 		if (ph[i].p_type == PT_LOAD && !d->load)
 			d->load = &ph[i];
 		else if (ph[i].p_type == PT_DYNAMIC)
-			dyn = &ph[i];
+			*dyn = &ph[i];
 	}
-	if (!d->load || !dyn || dyn->p_offset > size || dyn->p_filesz > size - dyn->p_offset)
-		return -ENOEXEC;
+	if (!d->load || !*dyn)
+		return softsgx_fail(err, -ENOEXEC, "no %s program header",
+				    d->load ? "PT_DYNAMIC" : "PT_LOAD");
+	if ((*dyn)->p_offset > size || (*dyn)->p_filesz > size - (*dyn)->p_offset)
+		return softsgx_fail(err, -ENOEXEC, "PT_DYNAMIC at offset %#llx: past the end",
+				    (unsigned long long)(*dyn)->p_offset);
+	return 0;
+}
+
+static int dyn_tables(const uint8_t *img, size_t size, struct dyn_tables *d,
+		      struct softsgx_err *err)
+{
+	uint64_t symtab = 0, strtab = 0, hash = 0;
+	const Elf64_Phdr *dyn = NULL;
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	ret = program_headers(img, size, d, &dyn, err);
+	if (ret)
+		return ret;
 	for (size_t o = dyn->p_offset; o + sizeof(Elf64_Dyn) <= dyn->p_offset + dyn->p_filesz;
 	     o += sizeof(Elf64_Dyn)) {
 		const Elf64_Dyn *e = (const Elf64_Dyn *)(img + o);
@@ -333,26 +359,36 @@ static int dyn_tables(const uint8_t *img, size_t size, struct dyn_tables *d)
 		else if (e->d_tag == DT_HASH)
 			hash = e->d_un.d_ptr;
 	}
-	if (!image_offset(d->load, size, hash, 8, &d->hash) ||
-	    !image_offset(d->load, size, strtab, d->strsz, &d->strtab) ||
-	    !image_offset(d->load, size, symtab, 0, &d->symtab))
-		return -ENOEXEC;
+	if (!image_offset(d->load, size, hash, 8, &d->hash))
+		return softsgx_fail(err, -ENOEXEC, "DT_HASH %#llx: outside the image",
+				    (unsigned long long)hash);
+	if (!image_offset(d->load, size, strtab, d->strsz, &d->strtab))
+		return softsgx_fail(err, -ENOEXEC,
+				    "DT_STRTAB %#llx + DT_STRSZ %zu: outside the image",
+				    (unsigned long long)strtab, d->strsz);
+	if (!image_offset(d->load, size, symtab, 0, &d->symtab))
+		return softsgx_fail(err, -ENOEXEC, "DT_SYMTAB %#llx: outside the image",
+				    (unsigned long long)symtab);
 	memcpy(&d->nbucket, img + d->hash, 4);
 	memcpy(&d->nchain, img + d->hash + 4, 4);
-	if (!d->nbucket || (size - d->hash - 8) / 4 < (uint64_t)d->nbucket + d->nchain ||
-	    (size - d->symtab) / sizeof(Elf64_Sym) < d->nchain)
-		return -ENOEXEC;
+	if (!d->nbucket || (size - d->hash - 8) / 4 < (uint64_t)d->nbucket + d->nchain)
+		return softsgx_fail(err, -ENOEXEC,
+				    "DT_HASH at offset %#zx: %u buckets and %u chains do not fit",
+				    d->hash, d->nbucket, d->nchain);
+	if ((size - d->symtab) / sizeof(Elf64_Sym) < d->nchain)
+		return softsgx_fail(err, -ENOEXEC,
+				    "DT_SYMTAB at offset %#zx: %u symbols do not fit", d->symtab,
+				    d->nchain);
 	return 0;
 }
 
-/*
- * @name's value in the vDSO image @img read from the tracee (PT_DYNAMIC, DT_HASH), bounds
- * checked; 0 when it has none.
- */
-static uint64_t image_symbol(const uint8_t *img, const struct dyn_tables *d, const char *name)
+/* @name's offset from the image base by a SysV hash walk (the chain bounded); -ENOENT. */
+static int dyn_lookup(const uint8_t *img, const struct dyn_tables *d, const char *name,
+		      uint64_t *off)
 {
 	const uint32_t *hash = (const uint32_t *)(img + d->hash);
 	const Elf64_Sym *syms = (const Elf64_Sym *)(img + d->symtab);
+	size_t len = strlen(name);
 	uint32_t h = 0, g;
 
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
@@ -364,13 +400,28 @@ static uint64_t image_symbol(const uint8_t *img, const struct dyn_tables *d, con
 	for (uint32_t i = hash[2 + h % d->nbucket], n = 0; i && i < d->nchain && n < d->nchain;
 	     i = hash[2 + d->nbucket + i], n++) {
 		const Elf64_Sym *s = &syms[i];
-		size_t len = strlen(name);
 
 		if (s->st_shndx != SHN_UNDEF && s->st_name < d->strsz &&
 		    d->strsz - s->st_name > len &&
-		    !memcmp(img + d->strtab + s->st_name, name, len + 1))
-			return s->st_value - d->load->p_vaddr;
+		    !memcmp(img + d->strtab + s->st_name, name, len + 1) &&
+		    s->st_value >= d->load->p_vaddr) {
+			*off = s->st_value - d->load->p_vaddr;
+			return 0;
+		}
 	}
+	return -ENOENT;
+}
+
+int launch_vdso_symbol(const void *img, size_t size, const char *name, uint64_t *off,
+		       struct softsgx_err *err)
+{
+	struct dyn_tables d;
+	int ret = dyn_tables(img, size, &d, err);
+
+	if (ret)
+		return ret;
+	if (dyn_lookup(img, &d, name, off))
+		return softsgx_fail(err, -ENOENT, "%s: no such dynamic symbol", name);
 	return 0;
 }
 
@@ -432,20 +483,18 @@ static int build_image(const struct tracee *t, uint64_t kernel_vdso, uint8_t *ou
 	if (ret)
 		return softsgx_fail(err, ret, "reading the kernel's vDSO at %#llx: %s",
 				    (unsigned long long)kernel_vdso, strerror(-ret));
-	ret = dyn_tables(kimg, ksize, &d);
+	ret = dyn_tables(kimg, ksize, &d, err);
 	if (ret) {
 		free(kimg);
-		return softsgx_fail(err, ret,
-				    "the kernel's vDSO has no usable PT_DYNAMIC, "
-				    "DT_SYMTAB, DT_STRTAB and DT_HASH");
+		return softsgx_err_prefix(err, "the kernel's vDSO: ");
 	}
 	memcpy(out, softsgx_vdso_image, softsgx_vdso_image_size);
 	for (size_t i = 0; i < sizeof(forward) / sizeof(forward[0]); i++) {
-		uint64_t off = image_symbol(kimg, &d, forward[i].name), target = 0;
+		uint64_t off, target = 0;
 		unsigned long slot;
 
 		/* An absent function stays 0: the image makes the system call instead. */
-		if (off)
+		if (!dyn_lookup(kimg, &d, forward[i].name, &off))
 			target = kernel_vdso + off;
 		memcpy(&slot, labels + forward[i].slot, sizeof(slot));
 		memcpy(out + slot, &target, sizeof(target));
@@ -556,8 +605,10 @@ static void helper_main(pid_t target, int go, int report, bool quiet)
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	if (read(go, &c, 1) != 1)
+	res = getpid();
+	if (write(report, &res, sizeof(res)) != sizeof(res) || read(go, &c, 1) != 1)
 		_exit(0);
+	res = 0;
 	if (ptrace(PTRACE_SEIZE, target, NULL,
 		   (void *)(long)(PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL)))
 		res = -errno;
@@ -572,25 +623,29 @@ static void helper_main(pid_t target, int go, int report, bool quiet)
 	_exit(0);
 }
 
-/* The helper's pid through the intermediate process, which exits at once. */
+/*
+ * Fork the helper through an intermediate process that exits at once (so the helper is not
+ * the program's child); the helper reports its own pid.  On return only the helper holds
+ * go[0] and report[1] (closed here): its death reads as EOF, never as a hang.
+ */
 static pid_t spawn_helper(int go[2], int report[2], bool quiet)
 {
-	pid_t target = getpid(), mid, helper = -1;
-	int st;
+	pid_t target = getpid(), mid;
+	int st, helper = -1;
 
 	mid = fork();
-	if (mid < 0)
-		return -1;
 	if (mid == 0) {
-		pid_t h = fork();
-
-		if (h == 0) {
+		if (fork() == 0) {
 			close(go[1]);
 			close(report[0]);
 			helper_main(target, go[0], report[1], quiet);
 		}
-		_exit(write(report[1], &h, sizeof(h)) == sizeof(h) ? 0 : 1);
+		_exit(0);
 	}
+	close(go[0]);
+	close(report[1]);
+	if (mid < 0)
+		return -1;
 	while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
 		;
 	if (read(report[0], &helper, sizeof(helper)) != sizeof(helper))
@@ -640,9 +695,6 @@ int launch_vdso_arm(bool quiet, struct softsgx_err *err)
 		return softsgx_fail(err, res, "pipe: %s", strerror(-res));
 	}
 	helper = spawn_helper(go, report, quiet);
-	/* Only the helper holds these ends now: its death reads as EOF, not a hang. */
-	close(go[0]);
-	close(report[1]);
 	if (helper > 0) {
 		/* Under Yama ptrace_scope 1 only a named non-descendant may attach. */
 		prctl(PR_SET_PTRACER, helper, 0, 0, 0);

@@ -8,6 +8,8 @@
 #define SOFTSGX_LAUNCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "softsgx/err.h"
 
@@ -21,6 +23,15 @@
  * says why on stderr unless @quiet.
  */
 int launch_vdso_arm(bool quiet, struct softsgx_err *err);
+
+/*
+ * The offset from the base of dynamic symbol @name in the vDSO image @img of @size bytes, found
+ * as the launcher finds the kernel's time functions: PT_DYNAMIC, DT_SYMTAB/DT_STRTAB/DT_HASH, a
+ * SysV hash walk, every table and chain bounds-checked.  0; -ENOENT when absent; -ENOEXEC with
+ * the field and offset in @err when the image is malformed.
+ */
+int launch_vdso_symbol(const void *img, size_t size, const char *name, uint64_t *off,
+		       struct softsgx_err *err);
 
 /* What the run says when it goes on without (a printf format taking the reason). */
 #define LAUNCH_VDSO_UNAVAILABLE                                                                    \
