@@ -14,11 +14,13 @@
  */
 #include <dlfcn.h>
 #include <elf.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "host.h"
 #include "vdso_image.h"
@@ -77,18 +79,38 @@ static void set_instance(uint64_t base, uint64_t size)
 }
 
 /*
- * Take over the launcher's image.  Without the EENTER slot (mprotect refused), EENTER goes
- * through ENCLU and the trap handler: slower, same behaviour.
+ * Fill a slot of the launcher's image without taking away its execute permission: ld.so and
+ * libc already call its time functions, possibly from threads an earlier constructor started.
+ * A write through /proc/self/mem (as a debugger writes breakpoints) changes no protection;
+ * where /proc is missing, the page is made writable for the moment of the store.
+ */
+static bool set_slot_in_place(uint8_t *img, size_t size, unsigned long off, const void *target)
+{
+	uint64_t v = (uint64_t)target;
+	int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	bool done = fd >= 0 &&
+		    pwrite(fd, &v, sizeof(v), (off_t)(uintptr_t)(img + off)) == (ssize_t)sizeof(v);
+
+	if (fd >= 0)
+		close(fd);
+	if (done)
+		return true;
+	if (mprotect(img, size, PROT_READ | PROT_WRITE))
+		return false;
+	set_slot(img, off, target);
+	return !mprotect(img, size, PROT_READ | PROT_EXEC);
+}
+
+/*
+ * Take over the launcher's image.  Without the EENTER slot (no /proc, mprotect refused),
+ * EENTER goes through ENCLU and the trap handler: slower, same behaviour.
  */
 static void adopt(unsigned long base)
 {
 	size_t size = (softsgx_vdso_image_size + 4095) & ~(size_t)4095;
-	uint8_t *img = (uint8_t *)base;
 
-	if (!mprotect(img, size, PROT_READ | PROT_WRITE)) {
-		set_slot(img, softsgx_vdso_labels.slot_eenter, (const void *)softsgx_vdso_eenter);
-		mprotect(img, size, PROT_READ | PROT_EXEC);
-	}
+	set_slot_in_place((uint8_t *)base, size, softsgx_vdso_labels.slot_eenter,
+			  (const void *)softsgx_vdso_eenter);
 	set_instance(base, size);
 }
 
