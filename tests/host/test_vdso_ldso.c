@@ -232,6 +232,47 @@ static void program_runs_untraced_after_the_launcher_let_go(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* gdb -batch -p attaches, reads this process's state and detaches; skipped without gdb. */
+static void gdb_attaches_after_the_launcher_let_go(void **state)
+{
+	char pid[32], out[4096] = "", want[64];
+	int pipefd[2], st;
+	size_t len = 0;
+	ssize_t n;
+	pid_t child;
+
+	(void)state;
+	if (access("/usr/bin/gdb", X_OK)) {
+		fprintf(stderr, "skipped: /usr/bin/gdb is not installed\n");
+		skip();
+	}
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	assert_int_equal(pipe(pipefd), 0);
+	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		/* gdb must not run under the preload library (it would trace itself otherwise). */
+		unsetenv("LD_PRELOAD");
+		execl("/usr/bin/gdb", "gdb", "-nx", "-batch", "-p", pid, "-ex", "info inferiors",
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (len < sizeof(out) - 1 && (n = read(pipefd[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(pipefd[0]);
+	assert_int_equal(waitpid(child, &st, 0), child);
+	prctl(PR_SET_PTRACER, 0, 0, 0, 0);
+	snprintf(want, sizeof(want), "process %s", pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !strstr(out, want))
+		fail_msg("gdb -p %s: status %#x, output:\n%s", pid, st, out);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +283,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(ldso_bound_entry_refuses_bad_leaves_like_the_kernels),
 	    cmocka_unit_test(time_functions_of_the_ldso_vdso_agree_with_the_system_calls),
 	    cmocka_unit_test(program_runs_untraced_after_the_launcher_let_go),
+	    cmocka_unit_test(gdb_attaches_after_the_launcher_let_go),
 	};
 
 	host_test_parse_args(argc, argv);
