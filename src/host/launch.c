@@ -705,6 +705,10 @@ int launch_vdso_arm(bool quiet, struct softsgx_err *err)
 	close(report[0]);
 	if (helper <= 0)
 		return softsgx_fail(err, -EAGAIN, "cannot start the ptrace helper");
+	if (res == -ECHILD)
+		return softsgx_fail(err, res,
+				    "the ptrace helper ended before attaching (killed "
+				    "by a seccomp filter?)");
 	if (res == -EPERM && tracer_pid() > 0)
 		return softsgx_fail(err, res, "already traced by process %d", tracer_pid());
 	if (res)

@@ -52,6 +52,10 @@ run "--no-ptrace runs without the launcher and without a notice" 0 \
 	"$softsgx" run --no-ptrace --conf "$conf" -- "$vdso" "$@"
 lacks "not advertised to ld.so" "no notice when asked for"
 
+run "the run goes on when the seccomp filter kills the ptrace helper" 0 \
+	"$noptrace" --kill "$softsgx" run --conf "$conf" -- "$vdso" "$@"
+contains "the ptrace helper ended before attaching" "the run says the helper ended"
+
 run "an ld.so-resolved program cannot start without the launcher" nonzero \
 	"$softsgx" run --no-ptrace --conf "$conf" -- "$ldso" "$@"
 contains "__vdso_sgx_enter_enclave" "ld.so names the symbol it could not bind"
