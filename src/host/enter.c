@@ -4,6 +4,8 @@
  * ENCLU and taking SIGILL it hands its registers here (vdso_enter.S).  An ECALL through the
  * vDSO then costs one trap, the enclave's EEXIT.
  */
+#include <stdatomic.h>
+
 #include "host.h"
 
 #define X86_TRAP_GP 13
@@ -63,6 +65,29 @@ static void to_exception_path(struct vdso_frame *f, const struct sgx_exception *
 	f->rdx = ex->addr;
 }
 
+/*
+ * The leaf, as one instruction: a signal arriving meanwhile waits (trap.c's defer_signal), from
+ * here until the enclave's next exit when the entry succeeds.  Only EENTER comes this way (the
+ * vDSO's ERESUME is a real ENCLU and traps, which gives the leaf the XSAVE image to restore),
+ * so r->xsave stays NULL.
+ */
+static bool enter_cpu(struct host_thread *t, struct sgxk *k, struct sgx_regs *r,
+		      struct sgx_exception *fault)
+{
+	int ret;
+
+	if ((uint32_t)r->rax != SGX_EENTER) {
+		*fault = (struct sgx_exception){.vector = X86_TRAP_GP};
+		return false;
+	}
+	t->in_cpu = 1;
+	atomic_signal_fence(memory_order_seq_cst);
+	ret = sgx_enclu(sgxk_cpu(k), sgxk_mmu(k), &t->lp, r, fault);
+	atomic_signal_fence(memory_order_seq_cst);
+	t->in_cpu = 0;
+	return ret == 0;
+}
+
 __attribute__((visibility("hidden"))) void softsgx_vdso_eenter_c(struct vdso_frame *f)
 {
 	struct sgx_exception fault = {.vector = X86_TRAP_GP};
@@ -74,8 +99,10 @@ __attribute__((visibility("hidden"))) void softsgx_vdso_eenter_c(struct vdso_fra
 	r.fsbase = host_rdfsbase();
 	r.gsbase = host_rdgsbase();
 	/* Without a kernel there is no enclave and no valid TCS: #GP, as on hardware. */
-	if (!t || !k || sgx_enclu(sgxk_cpu(k), sgxk_mmu(k), &t->lp, &r, &fault)) {
+	if (!t || !k || !enter_cpu(t, k, &r, &fault)) {
 		to_exception_path(f, &fault);
+		if (t)
+			trap_release_deferred(t);
 		return;
 	}
 	regs_to_frame(f, &r);

@@ -116,6 +116,10 @@ struct host_thread {
 	/* The program's own sigaltstack request while ours is installed (sigaltstack()). */
 	stack_t program_altstack;
 	bool program_altstack_set;
+	/* The trap-free EENTER (enter.c) is inside the emulated CPU: signals wait (trap.c). */
+	volatile sig_atomic_t in_cpu;
+	/* Signals (bit sig - 1) queued again and kept blocked until the enclave's next exit. */
+	volatile uint64_t deferred;
 };
 
 /* This thread's state, created (with its alternate signal stack) on first use; NULL on ENOMEM. */
@@ -177,6 +181,8 @@ bool signals_program_handles(int sig);
 void trap_handler(int sig, siginfo_t *info, void *ucv);
 /* Any other signal the program handles: AEX first when it interrupts enclave code. */
 void trap_async_handler(int sig, siginfo_t *info, void *ucv);
+/* Unblock the signals deferred while the trap-free EENTER ran (it did not enter after all). */
+void trap_release_deferred(struct host_thread *t);
 
 /* ---- cpuid.c ---- */
 

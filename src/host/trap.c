@@ -242,6 +242,48 @@ static void enclu(struct host_thread *t, ucontext_t *uc, const struct saved_base
 	leave_with(&r, uc, t->lp.in_enclave);
 }
 
+/*
+ * The signal interrupted the vDSO's trap-free EENTER (enter.c, vdso_enter.S): inside the
+ * emulated CPU, which holds the EPCM lock with signals unblocked (a program handler entering an
+ * enclave would spin on it), or past it, with the logical processor in enclave mode but the
+ * thread still in our code (a program handler would run "inside" the enclave).  An interrupt
+ * waits for the instruction to retire: the signal is queued again with its siginfo and kept
+ * blocked, and the enclave's next exit (its EEXIT or AEX, both through the handlers here)
+ * unblocks it, so the program's handler runs after the exit.
+ */
+static bool defer_signal(struct host_thread *t, int sig, siginfo_t *info, ucontext_t *uc)
+{
+	long tid = raw_syscall(SYS_gettid, 0, 0, 0);
+
+	if (!t || (!t->in_cpu && !t->lp.in_enclave))
+		return false;
+	if (raw_syscall4(SYS_rt_tgsigqueueinfo, raw_syscall(SYS_getpid, 0, 0, 0), tid, sig,
+			 (long)info) < 0)
+		return false; /* cannot queue it again (RLIMIT_SIGPENDING): deliver it now */
+	sigaddset(&uc->uc_sigmask, sig);
+	t->deferred |= 1ull << (sig - 1);
+	return true;
+}
+
+/* The enclave left (or was never entered): the deferred signals come in at sigreturn. */
+static void release_deferred(struct host_thread *t, ucontext_t *uc)
+{
+	for (int sig = 1; t && t->deferred && sig <= 64; sig++)
+		if (t->deferred & (1ull << (sig - 1))) {
+			sigdelset(&uc->uc_sigmask, sig);
+			t->deferred &= ~(1ull << (sig - 1));
+		}
+}
+
+void trap_release_deferred(struct host_thread *t)
+{
+	uint64_t set = t->deferred;
+
+	t->deferred = 0;
+	if (set)
+		raw_syscall4(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&set, 0, 8);
+}
+
 static int resolve_fault(int sig, const siginfo_t *info, const ucontext_t *uc)
 {
 	struct sgxk *k = host_kernel();
@@ -270,6 +312,8 @@ void trap_handler(int sig, siginfo_t *info, void *ucv)
 	 */
 	if ((sig == SIGILL || sig == SIGSEGV) && is_enclu(uc)) {
 		enclu(t, uc, &b, inside, sig, info);
+		if (t && !t->lp.in_enclave)
+			release_deferred(t, uc);
 		return;
 	}
 	if (!inside && sig == SIGSEGV && cpuid_emulate(uc))
@@ -284,6 +328,7 @@ void trap_handler(int sig, siginfo_t *info, void *ucv)
 	}
 	if (inside) {
 		exception_from_signal(sig, info, uc, &ex);
+		release_deferred(t, uc);
 		aex(t, sig, info, uc, &b, &ex);
 		return;
 	}
@@ -301,10 +346,13 @@ void trap_async_handler(int sig, siginfo_t *info, void *ucv)
 	struct host_thread *t = thread_from_ucontext(uc);
 	struct saved_bases b = {.fs = host_rdfsbase(), .gs = host_rdgsbase()};
 	struct sgx_exception ex = {.vector = 32};
+	bool inside = enclave_mode(t, uc);
 	struct sgxk *k;
 	struct sgx_regs r;
 
-	if (enclave_mode(t, uc)) {
+	if (!inside && defer_signal(t, sig, info, uc))
+		return;
+	if (inside) {
 		host_wrfsbase(t->lp.host_fsbase);
 		host_wrgsbase(t->lp.host_gsbase);
 		k = host_kernel();
@@ -319,6 +367,7 @@ void trap_async_handler(int sig, siginfo_t *info, void *ucv)
 			return;
 		}
 		leave_with(&r, uc, false);
+		release_deferred(t, uc);
 	}
 	signals_deliver(sig, info, uc);
 }

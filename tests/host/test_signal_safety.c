@@ -27,6 +27,7 @@
 #include "host_test.h"
 
 #define MPROTECTS     3000
+#define ECALLS	      20000
 #define HANG_SECONDS  30
 #define SECINFO_TYPE(flags) (((flags) >> 8) & 0xff)
 #define PAGE_TYPE_REG 2
@@ -111,10 +112,40 @@ static void ecall_from_a_handler_that_interrupted_enclave_mprotect(void **state)
 	assert_int_equal(ecall_nop(1), 0);
 }
 
+/*
+ * The same with the main thread calling into the enclave in a loop: a signal lands in the
+ * enclave (an AEX; the handler runs at the AEP), in the ENCLU trap handler, or in the middle
+ * of the vDSO's trap-free EENTER, which holds the EPCM lock and may already have put the
+ * logical processor in enclave mode.  Every ECALL of both must succeed.
+ */
+static void ecall_from_a_handler_that_interrupted_an_ecall(void **state)
+{
+	pthread_t self = pthread_self(), thread;
+
+	(void)state;
+	handler_calls = handler_failures = 0;
+	stop = 0;
+	signal(SIGUSR1, on_usr1);
+	alarm(HANG_SECONDS);
+	assert_int_equal(pthread_create(&thread, NULL, signaller, &self), 0);
+	while (!handler_calls)
+		sched_yield();
+	for (int i = 0; i < ECALLS; i++)
+		if (ecall_nop(0))
+			fail_msg("ECALL %d through TCS 0 failed", i);
+	stop = 1;
+	pthread_join(thread, NULL);
+	alarm(0);
+	signal(SIGUSR1, SIG_DFL);
+	assert_true(handler_calls > 0);
+	assert_int_equal(handler_failures, 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(ecall_from_a_handler_that_interrupted_enclave_mprotect),
+	    cmocka_unit_test(ecall_from_a_handler_that_interrupted_an_ecall),
 	};
 	char msg[256];
 
