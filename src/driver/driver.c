@@ -374,6 +374,8 @@ static void orphan_enclave(struct sgxk *k, struct sgxk_encl *e)
 
 		e->vmas = a->next;
 		munmap((void *)(uintptr_t)a->start, a->end - a->start);
+		/* Nor do the page tables the CPU walks show it any more. */
+		sgxk_pt_clear(&k->pt, a->start, a->end);
 		free(a);
 	}
 	/* The pages are the parent's: forgotten, never EREMOVEd from here. */

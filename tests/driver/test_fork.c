@@ -55,6 +55,7 @@ enum {
 	CHILD_FORK_FAILED = 10,
 	CHILD_EPC_NOT_FRESH,
 	CHILD_RANGE_STILL_MAPPED,
+	CHILD_RANGE_IN_PAGE_TABLES,
 	CHILD_IOCTL_NOT_EINVAL,
 	CHILD_NO_LOG_LINE,
 	CHILD_MMAP_NOT_EINVAL,
@@ -69,6 +70,7 @@ static int child(struct dt *d, struct dt_encl *a, size_t parent_secs)
 	struct sgxk_enclave_info info;
 	struct softsgx_err err = {0};
 	size_t nr = sgx_epc_nr_pages(sgxk_cpu(d->k));
+	const struct sgx_mmu *mmu = sgxk_mmu(d->k);
 	struct dt_encl b;
 	int e = 0;
 
@@ -79,6 +81,10 @@ static int child(struct dt *d, struct dt_encl *a, size_t parent_secs)
 	/* msync of an unmapped range is ENOMEM: the range is gone, as VM_DONTCOPY leaves it. */
 	if (msync(at(a, 0x1000), 4096, MS_ASYNC) != -1 || errno != ENOMEM)
 		return CHILD_RANGE_STILL_MAPPED;
+	/* Nor does the CPU see it: EENTER on the old TCS address cannot reach any EPC page. */
+	for (uint64_t off = 0; off < ESIZE; off += 4096)
+		if (mmu->translate(mmu->ctx, a->base + off, PROT_NONE))
+			return CHILD_RANGE_IN_PAGE_TABLES;
 	if (sgxk_ioctl(d->k, a->f, SGX_IOC_ENCLAVE_INIT, (unsigned long)&init) != -EINVAL)
 		return CHILD_IOCTL_NOT_EINVAL;
 	if (!dt_log_has(d, "inherited across fork"))
