@@ -351,12 +351,14 @@ void sgxk_fork_prepare(struct sgxk *k)
 	pthread_rwlock_wrlock(&k->mm_lock);
 	for (struct sgxk_encl *e = k->encls; e; e = e->next)
 		pthread_mutex_lock(&e->lock);
+	sgxk_proc_vmas_fork_lock(k);
 	pthread_mutex_lock(&k->epc_lock);
 }
 
 void sgxk_fork_parent(struct sgxk *k)
 {
 	pthread_mutex_unlock(&k->epc_lock);
+	sgxk_proc_vmas_fork_unlock(k, false);
 	for (struct sgxk_encl *e = k->encls; e; e = e->next)
 		pthread_mutex_unlock(&e->lock);
 	pthread_rwlock_unlock(&k->mm_lock);
@@ -398,6 +400,7 @@ int sgxk_fork_child(struct sgxk *k, struct softsgx_err *err)
 	int ret;
 
 	pthread_rwlock_init(&k->mm_lock, NULL);
+	sgxk_proc_vmas_fork_unlock(k, true);
 	k->opts.cred.pid = getpid();
 	/* First, while the enclave ranges are still mapped: the new EPC must not land in them. */
 	ret = sgxk_epc_fork(k, err);

@@ -209,5 +209,8 @@ size_t sgxk_copy_pages_from_user(void *const *dst, uint64_t src, size_t nr);
 /* vma.c: the default provider over /proc/self/{maps,smaps,mountinfo} */
 int sgxk_proc_vmas_create(struct sgxk *k);
 void sgxk_proc_vmas_destroy(struct sgxk *k);
+/* fork: hold the snapshot's lock across it; release it (parent) or reset the snapshot (child). */
+void sgxk_proc_vmas_fork_lock(struct sgxk *k);
+void sgxk_proc_vmas_fork_unlock(struct sgxk *k, bool child);
 
 #endif

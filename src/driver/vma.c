@@ -297,6 +297,28 @@ int sgxk_proc_vmas_create(struct sgxk *k)
 	return 0;
 }
 
+/* fork (driver.c): the snapshot's lock is held across it; the child's snapshot is stale. */
+void sgxk_proc_vmas_fork_lock(struct sgxk *k)
+{
+	if (k->proc_vmas)
+		pthread_mutex_lock(&k->proc_vmas->lock);
+}
+
+void sgxk_proc_vmas_fork_unlock(struct sgxk *k, bool child)
+{
+	struct sgxk_proc_vmas *p = k->proc_vmas;
+
+	if (!p)
+		return;
+	if (!child) {
+		pthread_mutex_unlock(&p->lock);
+		return;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	p->stale = true;
+	p->written_known = false;
+}
+
 void sgxk_proc_vmas_destroy(struct sgxk *k)
 {
 	struct sgxk_proc_vmas *p = k->proc_vmas;
