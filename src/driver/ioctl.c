@@ -174,6 +174,7 @@ struct add_stage {
 	size_t next;  /* epc[next] goes to the next page added */
 	size_t nr;    /* EPC pages taken */
 	size_t read;  /* epc[next..read) hold their source */
+	size_t dirty; /* epc[next..dirty) may hold source bytes (zeroed if given back) */
 };
 
 /* What one ADD_PAGES call carries from page to page. */
@@ -254,11 +255,12 @@ static int stage_epc(struct add_ctx *c, uint64_t src, size_t *epc)
 	size_t want = (c->src_end - src) / SGX_PAGE_SIZE;
 
 	if (st->next == st->nr) {
-		st->next = st->nr = st->read = 0;
+		st->next = st->nr = st->read = st->dirty = 0;
 	} else if (st->next >= STAGE_PAGES) {
 		memmove(st->epc, st->epc + st->next, (st->nr - st->next) * sizeof(st->epc[0]));
 		st->nr -= st->next;
 		st->read = st->read > st->next ? st->read - st->next : 0;
+		st->dirty = st->dirty > st->next ? st->dirty - st->next : 0;
 		st->next = 0;
 	}
 	st->src = src - st->next * SGX_PAGE_SIZE;
@@ -292,17 +294,24 @@ static int stage_read(struct add_ctx *c)
 		nr = in_vma ? in_vma : 1;
 	for (size_t i = 0; i < nr; i++)
 		dst[i] = sgxk_epc_addr(c->encl->k, st->epc[st->next + i]);
+	st->dirty = st->next + nr;
 	st->read = st->next + sgxk_copy_pages_from_user(dst, src, nr);
 	return st->read > st->next ? 0 : -EFAULT;
 }
 
-/* The call is over: the EPC pages it took and did not use go back. */
+/*
+ * The call is over: the EPC pages it took and did not use go back, zeroed as EREMOVE leaves a
+ * page when they received source bytes (a free EPC page carries nothing of a process).
+ */
 static void stage_release(struct add_ctx *c)
 {
 	struct add_stage *st = &c->stage;
 
-	while (st->next < st->nr)
-		sgxk_epc_free(c->encl->k, st->epc[st->next++]);
+	for (; st->next < st->nr; st->next++) {
+		if (st->next < st->dirty)
+			memset(sgxk_epc_addr(c->encl->k, st->epc[st->next]), 0, SGX_PAGE_SIZE);
+		sgxk_epc_free(c->encl->k, st->epc[st->next]);
+	}
 }
 
 /*

@@ -18,13 +18,14 @@
 
 #include <cmocka.h>
 
+#include "softsgx/cpu.h"
 #include "softsgx/measure.h"
 #include "drvtest.h"
 
-#define ESIZE	 (1ull << 20) /* 256 pages of ELRANGE */
-#define NR_SRC	 40	      /* more than two runs of the driver's staging */
-#define REG_RW	 (SGX_SECINFO_TYPE(SGX_PT_REG) | SGX_SECINFO_R | SGX_SECINFO_W)
-#define PAGE_AT(p, i) ((p) + (size_t)(i) * 4096)
+#define ESIZE	      (1ull << 20) /* 256 pages of ELRANGE */
+#define NR_SRC	      40	   /* more than two runs of the driver's staging */
+#define REG_RW	      (SGX_SECINFO_TYPE(SGX_PT_REG) | SGX_SECINFO_R | SGX_SECINFO_W)
+#define PAGE_AT(p, i) ((p) + (size_t)(i)*4096)
 
 /*
  * A stale source snapshot: one anonymous RW mapping over the whole source buffer, whatever
@@ -47,8 +48,8 @@ static int stale_lookup(void *ctx, uint64_t addr, struct sgxk_vma *vma)
 
 static uint8_t *source_pages(size_t nr)
 {
-	uint8_t *src = mmap(NULL, nr * 4096, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *src =
+	    mmap(NULL, nr * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	assert_true(src != MAP_FAILED);
 	for (size_t i = 0; i < nr * 4096; i++)
@@ -72,6 +73,18 @@ static void expect_init_accepts(struct dt *d, struct dt_encl *e, const uint8_t *
 	free(s);
 }
 
+/* No EPC page holds any of the source pages [from, to) of @copy (none was added). */
+static void expect_no_epc_page_holds(struct dt *d, const uint8_t *copy, size_t from, size_t to)
+{
+	struct sgx_cpu *cpu = sgxk_cpu(d->k);
+
+	for (size_t i = 0; i < sgx_epc_nr_pages(cpu); i++)
+		for (size_t j = from; j < to; j++)
+			if (!memcmp(sgx_epc_page(cpu, i), PAGE_AT(copy, j), 4096))
+				fail_msg("EPC page %zu holds source page %zu, which was not added",
+					 i, j);
+}
+
 enum damage { UNMAP, PROT_NONE_PAGE };
 
 static const struct {
@@ -90,7 +103,7 @@ static void test_run_into_an_unreadable_page_adds_the_pages_before_it_then_efaul
 {
 	(void)state;
 	for (size_t t = 0; t < sizeof(faults) / sizeof(faults[0]); t++) {
-		uint8_t *src = source_pages(NR_SRC), *bad;
+		uint8_t *src = source_pages(NR_SRC), *bad, *copy = malloc(NR_SRC * 4096);
 		struct sgxk_enclave_info info;
 		struct dt d;
 		struct dt_encl e;
@@ -104,6 +117,7 @@ static void test_run_into_an_unreadable_page_adds_the_pages_before_it_then_efaul
 		dt_encl_build(&d, &e, ESIZE, 0);
 		snap_start = (uint64_t)(uintptr_t)src;
 		snap_end = snap_start + NR_SRC * 4096;
+		memcpy(copy, src, NR_SRC * 4096);
 		bad = PAGE_AT(src, faults[t].page);
 		if (faults[t].how == UNMAP)
 			assert_int_equal(munmap(bad, 4096), 0);
@@ -119,14 +133,47 @@ static void test_run_into_an_unreadable_page_adds_the_pages_before_it_then_efaul
 				 faults[t].page * 4096);
 		assert_int_equal(sgxk_enclave_info(e.f, &info), 0);
 		assert_int_equal(info.nr_pages, faults[t].page);
-		/* The EPC pages staged for the pages not added went back. */
+		/* The EPC pages staged for the pages not added went back, keeping nothing. */
 		assert_int_equal(sgxk_epc_free_pages(d.k), free_before - faults[t].page);
+		expect_no_epc_page_holds(&d, copy, faults[t].page, NR_SRC);
 		expect_init_accepts(&d, &e, src, faults[t].page);
 
 		dt_encl_free(&d, &e);
 		dt_fini(&d);
 		munmap(src, NR_SRC * 4096);
+		free(copy);
 	}
+}
+
+/* Stopped inside a run (EBUSY at a page already there): the staged rest goes back zeroed. */
+static void test_add_pages_stopped_mid_run_gives_back_its_staged_pages_zeroed(void **state)
+{
+	uint8_t *src = source_pages(NR_SRC);
+	struct dt d;
+	struct dt_encl e;
+	uint64_t count = 0;
+	size_t free_before;
+
+	(void)state;
+	dt_setup(&d, 16ull << 20, false, true);
+	d.prov.ops.lookup = stale_lookup;
+	dt_start(&d);
+	dt_encl_build(&d, &e, ESIZE, 0);
+	/* Page 5 is there already, from other bytes. */
+	snap_start = (uint64_t)(uintptr_t)e.page;
+	snap_end = snap_start + 4096;
+	assert_int_equal(dt_add(&d, e.f, e.page, 5 * 4096, 4096, REG_RW, 0, &count), 0);
+	snap_start = (uint64_t)(uintptr_t)src;
+	snap_end = snap_start + NR_SRC * 4096;
+	free_before = sgxk_epc_free_pages(d.k);
+	assert_int_equal(dt_add(&d, e.f, src, 0, NR_SRC * 4096, REG_RW, SGX_PAGE_MEASURE, &count),
+			 -EBUSY);
+	assert_int_equal(count, 5 * 4096);
+	assert_int_equal(sgxk_epc_free_pages(d.k), free_before - 5);
+	expect_no_epc_page_holds(&d, src, 5, NR_SRC);
+	dt_encl_free(&d, &e);
+	dt_fini(&d);
+	munmap(src, NR_SRC * 4096);
 }
 
 /*
@@ -188,9 +235,8 @@ static void test_add_pages_with_few_free_epc_pages_uses_them_then_enomem(void **
 			assert_int_equal(dt_add(&d, filler.f, src, off, 4096, REG_RW, 0, &count),
 					 0);
 		assert_int_equal(sgxk_epc_free_pages(d.k), 3);
-		assert_int_equal(dt_add(&d, e.f, src, 0, 8 * 4096, REG_RW, SGX_PAGE_MEASURE,
-					&count),
-				 -ENOMEM);
+		assert_int_equal(
+		    dt_add(&d, e.f, src, 0, 8 * 4096, REG_RW, SGX_PAGE_MEASURE, &count), -ENOMEM);
 		assert_int_equal(count, 3 * 4096);
 		assert_int_equal(sgxk_epc_free_pages(d.k), 0);
 		expect_init_accepts(&d, &e, src, 3);
@@ -205,6 +251,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_run_into_an_unreadable_page_adds_the_pages_before_it_then_efault),
+	    cmocka_unit_test(test_add_pages_stopped_mid_run_gives_back_its_staged_pages_zeroed),
 	    cmocka_unit_test(test_runs_across_source_mappings_measure_every_page),
 	    cmocka_unit_test(test_add_pages_with_few_free_epc_pages_uses_them_then_enomem),
 	};
