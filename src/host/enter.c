@@ -80,7 +80,7 @@ static bool enter_cpu(struct host_thread *t, struct sgxk *k, struct sgx_regs *r,
 		*fault = (struct sgx_exception){.vector = X86_TRAP_GP};
 		return false;
 	}
-	t->in_cpu = 1;
+	t->in_cpu = HOST_IN_CPU_VDSO;
 	atomic_signal_fence(memory_order_seq_cst);
 	ret = sgx_enclu(sgxk_cpu(k), sgxk_mmu(k), &t->lp, r, fault);
 	atomic_signal_fence(memory_order_seq_cst);

@@ -103,6 +103,8 @@ void host_wrgsbase(uint64_t base);
 /* ---- thread.c: one logical processor per host thread ---- */
 
 #define HOST_THREAD_MAGIC 0x5354485847535346ull /* "FSSGXHTS" */
+#define HOST_IN_CPU_VDSO    1 /* the vDSO's trap-free EENTER (enter.c) */
+#define HOST_IN_CPU_HANDLER 2 /* one of the handlers of trap.c */
 #define HOST_MAX_THREADS  4096
 
 struct host_thread {
@@ -116,8 +118,11 @@ struct host_thread {
 	/* The program's own sigaltstack request while ours is installed (sigaltstack()). */
 	stack_t program_altstack;
 	bool program_altstack_set;
-	/* The trap-free EENTER (enter.c) is inside the emulated CPU: signals wait (trap.c). */
-	volatile sig_atomic_t in_cpu;
+	/*
+	 * The thread runs the emulated CPU or the kernel model, which may hold locks a program
+	 * handler entering an enclave would need: an asynchronous signal waits (trap.c).
+	 */
+	volatile sig_atomic_t in_cpu; /* 0, HOST_IN_CPU_VDSO or HOST_IN_CPU_HANDLER */
 	/* Signals (bit sig - 1) queued again and kept blocked until the enclave's next exit. */
 	volatile uint64_t deferred;
 };

@@ -51,16 +51,14 @@ static int install(int sig, void (*handler)(int, siginfo_t *, void *), int flags
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER |
 		      (flags & (SA_RESTART | SA_NOCLDSTOP | SA_NOCLDWAIT));
 	/*
-	 * Every signal but the faults is blocked while our handler emulates: it may hold the
-	 * EPCM spin lock, and a program handler on this thread entering an enclave would spin on
-	 * it forever.  signals_deliver() gives the program's handler its own mask (@mask).
+	 * No mask of our own: changing the mask at delivery and sigreturn costs two trips through
+	 * the kernel's signal lock on every trap.  A signal arriving while a handler runs the
+	 * emulated CPU waits instead (trap.c: defer_signal).
 	 */
-	(void)mask;
-	sigfillset(&sa.sa_mask);
-	sigdelset(&sa.sa_mask, SIGILL);
-	sigdelset(&sa.sa_mask, SIGSEGV);
-	sigdelset(&sa.sa_mask, SIGBUS);
-	sigdelset(&sa.sa_mask, SIGFPE);
+	if (mask)
+		sa.sa_mask = *mask;
+	else
+		sigemptyset(&sa.sa_mask);
 	return real_sigaction()(sig, &sa, NULL);
 }
 

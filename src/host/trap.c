@@ -10,6 +10,7 @@
  * Entered from enclave code these handlers run with the enclave's FS base: the first thing done
  * is to find the thread without TLS (thread_from_ucontext) and restore the host's FS/GS.
  */
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -168,6 +169,73 @@ static void enclu_fault(ucontext_t *uc, const struct sgx_exception *ex)
 	signals_deliver(SIGSEGV, &si, uc);
 }
 
+/*
+ * The signal interrupted the emulation: the emulated CPU or the kernel model, which may hold
+ * the EPCM spin lock or the driver's locks (a program handler entering an enclave would wait
+ * for them forever), or the end of the vDSO's trap-free EENTER, with the logical processor in
+ * enclave mode but the thread still in our code (a program handler would run "inside" the
+ * enclave).  An interrupt waits for the instruction to retire: the signal is queued again with
+ * its siginfo and kept blocked.  Interrupting one of our handlers, it comes in when that
+ * handler returns (its sigreturn restores the mask); interrupting the vDSO path, at the
+ * enclave's next exit (its EEXIT or AEX, through the handlers here), which unblocks it.
+ */
+static bool defer_signal(struct host_thread *t, int sig, siginfo_t *info, ucontext_t *uc)
+{
+	long tid = raw_syscall(SYS_gettid, 0, 0, 0);
+	bool nested;
+
+	if (!t || (!t->in_cpu && !t->lp.in_enclave))
+		return false;
+	nested = t->in_cpu == HOST_IN_CPU_HANDLER;
+	if (raw_syscall4(SYS_rt_tgsigqueueinfo, raw_syscall(SYS_getpid, 0, 0, 0), tid, sig,
+			 (long)info) < 0)
+		return false; /* cannot queue it again (RLIMIT_SIGPENDING): deliver it now */
+	sigaddset(&uc->uc_sigmask, sig);
+	if (!nested)
+		t->deferred |= 1ull << (sig - 1);
+	return true;
+}
+
+/* This handler is about to run the emulated CPU or the kernel model: signals wait. */
+static sig_atomic_t cpu_begin(struct host_thread *t)
+{
+	sig_atomic_t prev;
+
+	if (!t)
+		return 0;
+	prev = t->in_cpu;
+	t->in_cpu = HOST_IN_CPU_HANDLER;
+	atomic_signal_fence(memory_order_seq_cst);
+	return prev;
+}
+
+static void cpu_end(struct host_thread *t, sig_atomic_t prev)
+{
+	if (!t)
+		return;
+	atomic_signal_fence(memory_order_seq_cst);
+	t->in_cpu = prev;
+}
+
+/* The enclave left (or was never entered): the deferred signals come in at sigreturn. */
+static void release_deferred(struct host_thread *t, ucontext_t *uc)
+{
+	for (int sig = 1; t && t->deferred && sig <= 64; sig++)
+		if (t->deferred & (1ull << (sig - 1))) {
+			sigdelset(&uc->uc_sigmask, sig);
+			t->deferred &= ~(1ull << (sig - 1));
+		}
+}
+
+void trap_release_deferred(struct host_thread *t)
+{
+	uint64_t set = t->deferred;
+
+	t->deferred = 0;
+	if (set)
+		raw_syscall4(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&set, 0, 8);
+}
+
 static void leave_with(const struct sgx_regs *r, ucontext_t *uc, bool in_enclave)
 {
 	regs_to_ucontext(r, uc);
@@ -182,10 +250,16 @@ static void aex(struct host_thread *t, int sig, siginfo_t *info, ucontext_t *uc,
 	struct sgxk *k = host_kernel();
 	struct sgx_regs r;
 
+	sig_atomic_t prev;
+	int ret;
+
 	regs_from_ucontext(&r, uc);
 	r.fsbase = b->fs;
 	r.gsbase = b->gs;
-	if (sgx_aex(sgxk_cpu(k), sgxk_mmu(k), &t->lp, &r, ex)) {
+	prev = cpu_begin(t);
+	ret = sgx_aex(sgxk_cpu(k), sgxk_mmu(k), &t->lp, &r, ex);
+	cpu_end(t, prev);
+	if (ret) {
 		host_warn("AEX failed (SSA frame not usable): the enclave thread cannot continue");
 		leave_with(&r, uc, false);
 		signals_deliver(sig, info, uc);
@@ -209,6 +283,8 @@ static void enclu(struct host_thread *t, ucontext_t *uc, const struct saved_base
 	struct sgxk *k = host_kernel();
 	uint64_t leaf, page;
 	struct sgx_regs r;
+	sig_atomic_t prev;
+	int ret;
 
 	if (!t)
 		t = thread_current(); /* outside enclave mode: host TLS is usable */
@@ -228,7 +304,13 @@ static void enclu(struct host_thread *t, ucontext_t *uc, const struct saved_base
 	/* The leaf (EAX) and, for EACCEPT, EMODPE and EACCEPTCOPY, the target page (RCX). */
 	leaf = (uint32_t)r.rax;
 	page = r.rcx;
-	if (sgx_enclu(sgxk_cpu(k), sgxk_mmu(k), &t->lp, &r, &fault)) {
+	prev = cpu_begin(t);
+	ret = sgx_enclu(sgxk_cpu(k), sgxk_mmu(k), &t->lp, &r, &fault);
+	/* The EPCM entry changed: the page's mapping follows it (kernel.h). */
+	if (!ret && (leaf == SGX_EACCEPT || leaf == SGX_EMODPE || leaf == SGX_EACCEPTCOPY))
+		sgxk_epcm_changed(k, page);
+	cpu_end(t, prev);
+	if (ret) {
 		if (was_inside) {
 			aex(t, SIGSEGV, info, uc, b, &fault);
 			return;
@@ -236,52 +318,7 @@ static void enclu(struct host_thread *t, ucontext_t *uc, const struct saved_base
 		enclu_fault(uc, &fault);
 		return;
 	}
-	/* The EPCM entry changed: the page's mapping follows it (kernel.h). */
-	if (leaf == SGX_EACCEPT || leaf == SGX_EMODPE || leaf == SGX_EACCEPTCOPY)
-		sgxk_epcm_changed(k, page);
 	leave_with(&r, uc, t->lp.in_enclave);
-}
-
-/*
- * The signal interrupted the vDSO's trap-free EENTER (enter.c, vdso_enter.S): inside the
- * emulated CPU, which holds the EPCM lock with signals unblocked (a program handler entering an
- * enclave would spin on it), or past it, with the logical processor in enclave mode but the
- * thread still in our code (a program handler would run "inside" the enclave).  An interrupt
- * waits for the instruction to retire: the signal is queued again with its siginfo and kept
- * blocked, and the enclave's next exit (its EEXIT or AEX, both through the handlers here)
- * unblocks it, so the program's handler runs after the exit.
- */
-static bool defer_signal(struct host_thread *t, int sig, siginfo_t *info, ucontext_t *uc)
-{
-	long tid = raw_syscall(SYS_gettid, 0, 0, 0);
-
-	if (!t || (!t->in_cpu && !t->lp.in_enclave))
-		return false;
-	if (raw_syscall4(SYS_rt_tgsigqueueinfo, raw_syscall(SYS_getpid, 0, 0, 0), tid, sig,
-			 (long)info) < 0)
-		return false; /* cannot queue it again (RLIMIT_SIGPENDING): deliver it now */
-	sigaddset(&uc->uc_sigmask, sig);
-	t->deferred |= 1ull << (sig - 1);
-	return true;
-}
-
-/* The enclave left (or was never entered): the deferred signals come in at sigreturn. */
-static void release_deferred(struct host_thread *t, ucontext_t *uc)
-{
-	for (int sig = 1; t && t->deferred && sig <= 64; sig++)
-		if (t->deferred & (1ull << (sig - 1))) {
-			sigdelset(&uc->uc_sigmask, sig);
-			t->deferred &= ~(1ull << (sig - 1));
-		}
-}
-
-void trap_release_deferred(struct host_thread *t)
-{
-	uint64_t set = t->deferred;
-
-	t->deferred = 0;
-	if (set)
-		raw_syscall4(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&set, 0, 8);
 }
 
 static int resolve_fault(int sig, const siginfo_t *info, const ucontext_t *uc)
@@ -301,6 +338,8 @@ void trap_handler(int sig, siginfo_t *info, void *ucv)
 	bool inside = enclave_mode(t, uc);
 	struct saved_bases b = {.fs = host_rdfsbase(), .gs = host_rdgsbase()};
 	struct sgx_exception ex;
+	sig_atomic_t prev;
+	int resolved;
 
 	if (inside) {
 		host_wrfsbase(t->lp.host_fsbase);
@@ -318,7 +357,10 @@ void trap_handler(int sig, siginfo_t *info, void *ucv)
 	}
 	if (!inside && sig == SIGSEGV && cpuid_emulate(uc))
 		return;
-	if (resolve_fault(sig, info, uc) == 0) {
+	prev = cpu_begin(t);
+	resolved = resolve_fault(sig, info, uc);
+	cpu_end(t, prev);
+	if (resolved == 0) {
 		/* The kernel model fixed it (e.g. an SGX2 EAUG): retry the access. */
 		if (inside) {
 			host_wrgsbase(b.gs);
@@ -327,7 +369,9 @@ void trap_handler(int sig, siginfo_t *info, void *ucv)
 		return;
 	}
 	if (inside) {
+		prev = cpu_begin(t);
 		exception_from_signal(sig, info, uc, &ex);
+		cpu_end(t, prev);
 		release_deferred(t, uc);
 		aex(t, sig, info, uc, &b, &ex);
 		return;
@@ -349,6 +393,8 @@ void trap_async_handler(int sig, siginfo_t *info, void *ucv)
 	bool inside = enclave_mode(t, uc);
 	struct sgxk *k;
 	struct sgx_regs r;
+	sig_atomic_t prev;
+	int ret;
 
 	if (!inside && defer_signal(t, sig, info, uc))
 		return;
@@ -359,7 +405,10 @@ void trap_async_handler(int sig, siginfo_t *info, void *ucv)
 		regs_from_ucontext(&r, uc);
 		r.fsbase = b.fs;
 		r.gsbase = b.gs;
-		if (sgx_aex(sgxk_cpu(k), sgxk_mmu(k), &t->lp, &r, &ex)) {
+		prev = cpu_begin(t);
+		ret = sgx_aex(sgxk_cpu(k), sgxk_mmu(k), &t->lp, &r, &ex);
+		cpu_end(t, prev);
+		if (ret) {
 			host_warn("AEX failed (SSA frame not usable): the signal is taken inside "
 				  "the enclave");
 			host_wrgsbase(b.gs);
