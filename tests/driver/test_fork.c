@@ -6,6 +6,7 @@
  * one of the child's own, and nothing the child does reaches the parent's enclave.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -171,11 +172,120 @@ static void fork_parent_keeps_a_working_kernel(void **state)
 	dt_fini(&d);
 }
 
+/* ---- fork while another thread is inside an ioctl ---- */
+
+struct race {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int phase; /* 1: the ADD_PAGES thread is inside; 2: it may go on */
+	struct dt *d;
+	struct dt_encl *e;
+	long ret;
+	uint64_t count;
+};
+
+static void park_in_lookup(void *ctx)
+{
+	struct race *r = ctx;
+
+	pthread_mutex_lock(&r->lock);
+	if (r->phase == 0) {
+		r->phase = 1;
+		pthread_cond_broadcast(&r->cond);
+		while (r->phase != 2)
+			pthread_cond_wait(&r->cond, &r->lock);
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void *adder(void *arg)
+{
+	struct race *r = arg;
+
+	r->ret = dt_add(r->d, r->e->f, r->e->page, 0x1000, 0x2000, REG(RW), 0, &r->count);
+	return NULL;
+}
+
+/* Lets the parked ioctl go on a little later, while the main thread is in fork's prepare. */
+static void *releaser(void *arg)
+{
+	struct race *r = arg;
+
+	usleep(50 * 1000);
+	pthread_mutex_lock(&r->lock);
+	r->phase = 2;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+/* The child, with the parent's ADD_PAGES thread gone: every lock it needs must be free. */
+static int child_after_race(struct dt *d)
+{
+	struct dt_encl own;
+
+	dt_encl_build(d, &own, ESIZE, 0);
+	dt_encl_add(d, &own, 0, 1, TCS, true);
+	dt_encl_add(d, &own, 0x1000, 2, REG(RW), true);
+	dt_encl_free(d, &own);
+	return 0;
+}
+
+static void fork_during_an_ioctl_leaves_no_lock_held_in_the_child(void **state)
+{
+	struct race r = {.phase = 0};
+	struct dt_encl e;
+	pthread_t add, rel;
+	struct dt d;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pthread_mutex_init(&r.lock, NULL);
+	pthread_cond_init(&r.cond, NULL);
+	dt_setup(&d, 16ull << 20, true, true);
+	d.prov.on_lookup = park_in_lookup;
+	d.prov.on_lookup_ctx = &r;
+	dt_start(&d);
+	dt_encl_build(&d, &e, ESIZE, 0);
+	r.d = &d;
+	r.e = &e;
+	pthread_create(&add, NULL, adder, &r);
+	pthread_mutex_lock(&r.lock);
+	while (r.phase != 1)
+		pthread_cond_wait(&r.cond, &r.lock);
+	pthread_mutex_unlock(&r.lock);
+	pthread_create(&rel, NULL, releaser, &r);
+
+	sgxk_fork_prepare(d.k);
+	pid = fork();
+	if (!pid) {
+		struct softsgx_err err = {0};
+
+		alarm(20); /* a lock inherited held would hang: SIGALRM fails the child instead */
+		_exit(sgxk_fork_child(d.k, &err) ? 1 : child_after_race(&d));
+	}
+	sgxk_fork_parent(d.k);
+	assert_true(pid > 0);
+	pthread_join(rel, NULL);
+	pthread_join(add, NULL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* The parent's ioctl finished as if nothing had happened. */
+	assert_int_equal(r.ret, 0);
+	assert_int_equal(r.count, 0x2000);
+	dt_encl_free(&d, &e);
+	assert_int_equal(sgxk_epc_free_pages(d.k), sgx_epc_nr_pages(sgxk_cpu(d.k)));
+	dt_fini(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(fork_child_gets_its_own_epc_and_none_of_the_parents_enclaves),
 	    cmocka_unit_test(fork_parent_keeps_a_working_kernel),
+	    cmocka_unit_test(fork_during_an_ioctl_leaves_no_lock_held_in_the_child),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
