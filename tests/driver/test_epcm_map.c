@@ -2,8 +2,8 @@
 /*
  * The host mapping of an enclave page follows the EPCM: the VMA's protections intersected
  * with what the EPCM grants, through a page's whole SGX2 life (EMODPR, EACCEPT, EMODPE, EMODT
- * to TRIM, REMOVE_PAGES, EAUG, EACCEPT).  The ENCLU leaves are driven through the emulated
- * CPU and followed by sgxk_epcm_changed, as the host's trap handler does.  The mapping is
+ * to TRIM, REMOVE_PAGES, EAUG, EACCEPT), and EACCEPTCOPY.  The ENCLU leaves are driven through the
+ * emulated CPU and followed by sgxk_epcm_changed, as the host's trap handler does.  The mapping is
  * probed with process_vm_readv/writev, which report EFAULT where an access would fault.
  */
 #include <errno.h>
@@ -36,6 +36,7 @@ enum {
 	SI_EXTEND_RW,	/* EMODPE to RW */
 	SI_ACCEPT_TRIM, /* EACCEPT of EMODT to TRIM */
 	SI_ACCEPT_AUG,	/* EACCEPT of an EAUG'd page, RW */
+	SI_COPY_R,	/* EACCEPTCOPY into an EAUG'd page, R */
 	NR_SI,
 };
 
@@ -44,6 +45,7 @@ static const uint64_t secinfo_flags[NR_SI] = {
     [SI_EXTEND_RW] = RW,
     [SI_ACCEPT_TRIM] = SGX_SECINFO_TYPE(SGX_PT_TRIM) | SGX_SECINFO_MODIFIED,
     [SI_ACCEPT_AUG] = REG(RW) | SGX_SECINFO_PENDING,
+    [SI_COPY_R] = REG(SGX_SECINFO_R),
 };
 
 struct fx {
@@ -111,8 +113,11 @@ static bool can_access(uint64_t addr, bool write)
 	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == 1;
 }
 
-/* ENCLU @leaf (EACCEPT or EMODPE) on the target with SECINFO @si, from inside the enclave. */
-static uint64_t enclave_leaf(struct fx *f, uint64_t leaf, int si)
+/*
+ * ENCLU @leaf (EACCEPT, EMODPE, EACCEPTCOPY) on the page at @target with SECINFO @si (and the
+ * source page at @src for EACCEPTCOPY), from inside the enclave.
+ */
+static uint64_t enclave_leaf_at(struct fx *f, uint64_t leaf, int si, uint64_t target, uint64_t src)
 {
 	const struct sgx_mmu *mmu = sgxk_mmu(f->d.k);
 	struct sgx_cpu *cpu = sgxk_cpu(f->d.k);
@@ -129,17 +134,23 @@ static uint64_t enclave_leaf(struct fx *f, uint64_t leaf, int si)
 	assert_int_equal(sgx_enclu(cpu, mmu, &lp, &r, &ex), 0);
 	r.rax = leaf;
 	r.rbx = f->e.base + OFF_SECINFO + (uint64_t)si * sizeof(struct sgx_secinfo);
-	r.rcx = f->e.base + OFF_TARGET;
+	r.rcx = f->e.base + target;
+	r.rdx = f->e.base + src;
 	if (sgx_enclu(cpu, mmu, &lp, &r, &ex))
 		fail_msg("leaf %llu: vector %u error 0x%x", (unsigned long long)leaf, ex.vector,
 			 ex.error_code);
-	status = leaf == SGX_EACCEPT ? r.rax : 0;
+	status = leaf == SGX_EMODPE ? 0 : r.rax;
 	r.rax = SGX_EEXIT;
 	r.rbx = 0x400003;
 	assert_int_equal(sgx_enclu(cpu, mmu, &lp, &r, &ex), 0);
 	/* What the host's ENCLU trap handler does after a leaf that changes the EPCM. */
-	sgxk_epcm_changed(f->d.k, f->e.base + OFF_TARGET);
+	sgxk_epcm_changed(f->d.k, f->e.base + target);
 	return status;
+}
+
+static uint64_t enclave_leaf(struct fx *f, uint64_t leaf, int si)
+{
+	return enclave_leaf_at(f, leaf, si, OFF_TARGET, 0);
 }
 
 enum step_kind {
@@ -241,6 +252,22 @@ static void the_cpu_still_sees_the_vmas_protections(void **state)
 	assert_non_null(mmu->translate(mmu->ctx, target, PROT_READ | PROT_WRITE));
 }
 
+/* EACCEPTCOPY into an EAUG'd page: mapped with the SECINFO's R only, with the source's bytes. */
+static void eacceptcopy_maps_the_copied_page_with_its_secinfo_permissions(void **state)
+{
+	struct fx *f = *state;
+	uint64_t hole = OFF_TARGET + 0x1000;
+	uint64_t addr = f->e.base + hole;
+
+	assert_int_equal(sgxk_fault(f->d.k, addr, PROT_READ), 0);
+	assert_false(can_access(addr, false));
+	assert_int_equal(enclave_leaf_at(f, SGX_EACCEPTCOPY, SI_COPY_R, hole, OFF_SECINFO), 0);
+	assert_true(can_access(addr, false));
+	assert_false(can_access(addr, true));
+	assert_memory_equal((void *)(uintptr_t)addr, (void *)(uintptr_t)(f->e.base + OFF_SECINFO),
+			    4096);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +275,8 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(the_cpu_still_sees_the_vmas_protections, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(
+		eacceptcopy_maps_the_copied_page_with_its_secinfo_permissions, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
