@@ -159,7 +159,10 @@ static void populate(struct sgxk *k, struct sgxk_encl *encl, uint64_t start, uin
 {
 	struct populate p = {.k = k, .prot = prot, .kind = RUN_NONE};
 	uint64_t nr = (end - start) / SGX_PAGE_SIZE;
+	sigset_t old;
 
+	/* Each page's EPCM is read (sgxk_page_epcm_prot): one signal mask change for them all. */
+	sgx_cpu_block_signals(&old);
 	if (nr <= POPULATE_WALK_MAX || nr <= encl->pages.cap) {
 		for (uint64_t a = start; a < end; a += SGX_PAGE_SIZE)
 			populate_at(&p, a, sgxk_page_lookup(encl, a));
@@ -170,6 +173,7 @@ static void populate(struct sgxk *k, struct sgxk_encl *encl, uint64_t start, uin
 		sgxk_encl_for_each_page(encl, start, end, populate_page, &p);
 	}
 	flush_run(&p);
+	sgx_cpu_restore_signals(&old);
 }
 
 void sgxk_mm_map_page(struct sgxk *k, struct sgxk_encl *encl, const struct sgxk_page *page)
