@@ -154,6 +154,13 @@ struct sgx_lp {
 	uint64_t host_fsbase, host_gsbase; /* restored on EEXIT/AEX */
 	uint64_t aep;
 	size_t tcs_index; /* EPC index of the current TCS (the CPU holds it while inside) */
+	/*
+	 * Where the SSA frame of the last EENTER's TCS lay: which pages the next EENTER through
+	 * that TCS translates before taking the EPCM lock.  A hint only (every check is made
+	 * again under the lock); zero-initialise the structure and leave these alone.
+	 */
+	uint64_t entry_hint_tcs, entry_hint_frame, entry_hint_bytes;
+	uint32_t entry_hint_xsave;
 };
 
 struct sgx_exception {

@@ -255,8 +255,12 @@ static int eexit(const struct sgx_access *a, struct sgx_lp *lp, struct sgx_regs 
 	return 0;
 }
 
-/* Translate the TCS and the SSA frame the entry will use, before taking epcm_lock. */
-static void entry_tlb_fill(struct sgx_access *a, uint64_t tcs_lin, bool resume)
+/*
+ * Translate the TCS and the SSA frame the entry will use, before taking epcm_lock.  EENTER
+ * remembers where the frame lay (it stays there until CSSA or the TCS changes).
+ */
+static void entry_tlb_fill(struct sgx_access *a, struct sgx_lp *lp, uint64_t tcs_lin,
+			   bool resume)
 {
 	struct sgx_ssa_geom g;
 	size_t idx;
@@ -271,8 +275,37 @@ static void entry_tlb_fill(struct sgx_access *a, uint64_t tcs_lin, bool resume)
 	sgx_epcm_lock(a->cpu);
 	ok = sgx_ssa_geometry(a->cpu, idx, resume ? -1 : 0, &g);
 	sgx_epcm_unlock(a->cpu);
-	if (ok)
-		sgx_ssa_tlb_fill(a, &g);
+	if (!ok)
+		return;
+	sgx_ssa_tlb_fill(a, &g);
+	if (!resume) {
+		lp->entry_hint_tcs = tcs_lin;
+		lp->entry_hint_frame = g.frame;
+		lp->entry_hint_bytes = g.bytes;
+		lp->entry_hint_xsave = g.xsave_size;
+	}
+}
+
+/*
+ * EENTER through the TCS of the last one: the pages of the frame it used, without computing
+ * the frame under the lock first.  Fresh translations all the same; only which pages is
+ * remembered.  A #PF may mean the frame moved: the caller starts over.
+ */
+static int eenter_hinted(struct sgx_access *a, struct sgx_lp *lp, struct sgx_regs *r)
+{
+	const struct sgx_ssa_geom g = {
+	    .frame = lp->entry_hint_frame,
+	    .bytes = lp->entry_hint_bytes,
+	    .xsave_size = lp->entry_hint_xsave,
+	};
+	int ret;
+
+	sgx_tlb_fill(a, r->rbx, PROT_READ);
+	sgx_ssa_tlb_fill(a, &g);
+	sgx_epcm_lock(a->cpu);
+	ret = eenter_locked(a, lp, r);
+	sgx_epcm_unlock(a->cpu);
+	return ret;
 }
 
 static int outside_enclave(struct sgx_access *a, struct sgx_lp *lp, struct sgx_regs *r)
@@ -282,7 +315,17 @@ static int outside_enclave(struct sgx_access *a, struct sgx_lp *lp, struct sgx_r
 
 	if (leaf != SGX_EENTER && leaf != SGX_ERESUME)
 		return sgx_gp(a->fault);
-	entry_tlb_fill(a, r->rbx, leaf == SGX_ERESUME);
+	if (leaf == SGX_EENTER && lp->entry_hint_tcs && lp->entry_hint_tcs == r->rbx) {
+		ret = eenter_hinted(a, lp, r);
+		if (ret != SGX_FAULT_PF)
+			return ret;
+		/* A faulting leaf changed nothing: again, the long way. */
+		a->nr_tlb = 0;
+		if (a->fault)
+			memset(a->fault, 0, sizeof(*a->fault));
+		lp->entry_hint_tcs = 0;
+	}
+	entry_tlb_fill(a, lp, r->rbx, leaf == SGX_ERESUME);
 	sgx_epcm_lock(a->cpu);
 	ret = leaf == SGX_EENTER ? eenter_locked(a, lp, r) : eresume_locked(a, lp, r);
 	sgx_epcm_unlock(a->cpu);
