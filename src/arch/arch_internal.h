@@ -33,7 +33,8 @@ struct sgx_encl {
 	uint8_t isv_family_id[16];
 	uint8_t isv_ext_prod_id[16];
 	size_t nr_children;  /* valid EPC pages owned by this SECS */
-	uint32_t nr_active;  /* logical processors inside (EENTER/ERESUME .. EEXIT/AEX) */
+	/* Logical processors inside (EENTER/ERESUME .. EEXIT/AEX); EEXIT drops it unlocked. */
+	_Atomic uint32_t nr_active;
 	uint32_t xsave_size; /* XSAVE bytes of SECS.ATTRIBUTES.XFRM (standard format) */
 };
 
@@ -43,7 +44,7 @@ struct sgx_epcm_entry {
 	uint8_t type; /* enum sgx_page_type */
 	uint8_t rwx;  /* SECINFO R/W/X bits */
 	bool pending, modified, pr, blocked;
-	bool busy;     /* TCS: a logical processor is inside */
+	_Atomic bool busy; /* TCS: a logical processor is inside; EEXIT clears it unlocked */
 	uint32_t cssa; /* TCS: the authoritative CSSA (mirrored into the TCS page) */
 	uint64_t linaddr;
 	size_t secs;	       /* EPC index of the owning SECS */

@@ -115,8 +115,8 @@ static void lp_enter(const struct sgx_access *a, struct sgx_lp *lp, struct sgx_r
 	struct sgx_epcm_entry *e = &a->cpu->epcm[tcs_idx];
 	struct sgx_tcs *tcs = sgx_epc_addr(a->cpu, tcs_idx);
 
-	e->busy = true;
-	a->cpu->epcm[e->secs].encl->nr_active++;
+	atomic_store_explicit(&e->busy, true, memory_order_relaxed);
+	atomic_fetch_add_explicit(&a->cpu->epcm[e->secs].encl->nr_active, 1, memory_order_relaxed);
 	tcs->exit_addr = r->rcx;
 	lp->in_enclave = true;
 	lp->tcs = e->linaddr;
@@ -236,17 +236,18 @@ static int eresume_locked(const struct sgx_access *a, struct sgx_lp *lp, struct 
 	return 0;
 }
 
+/*
+ * EEXIT takes no lock: it only clears what this processor's own entry set, and nothing can
+ * take the TCS or the enclave away while the TCS is busy (EREMOVE refuses), so its two
+ * release stores are ordered after everything the enclave did, as an unlock would be.
+ */
 static int eexit(const struct sgx_access *a, struct sgx_lp *lp, struct sgx_regs *r)
 {
-	struct sgx_epcm_entry *e;
-
 	if (!is_canonical(r->rbx))
 		return sgx_gp(a->fault);
-	sgx_epcm_lock(a->cpu);
-	e = &a->cpu->epcm[lp->tcs_index];
-	e->busy = false;
-	a->cpu->epcm[lp->secs_index].encl->nr_active--;
-	sgx_epcm_unlock(a->cpu);
+	atomic_fetch_sub_explicit(&a->cpu->epcm[lp->secs_index].encl->nr_active, 1,
+				  memory_order_release);
+	atomic_store_explicit(&a->cpu->epcm[lp->tcs_index].busy, false, memory_order_release);
 	lp->in_enclave = false;
 	r->rcx = r->rip + ENCLU_LEN;
 	r->rip = r->rbx;
