@@ -642,7 +642,12 @@ int sgxk_fault(struct sgxk *k, uint64_t addr, int access)
 	 */
 	if (sgxk_pt_lookup(&k->pt, addr) & SGXK_PTE_PRESENT)
 		return -EFAULT;
-	pthread_rwlock_rdlock(&k->mm_lock);
+	/*
+	 * EDEADLK: this thread faulted while it holds mm_lock for writing (a bug in the kernel
+	 * model, as writers block every other signal): not ours to resolve, the fault goes on.
+	 */
+	if (pthread_rwlock_rdlock(&k->mm_lock))
+		return SGXK_NOT_ENCLAVE;
 	a = find_vma(k, addr, &encl);
 	if (!a) {
 		pthread_rwlock_unlock(&k->mm_lock);
