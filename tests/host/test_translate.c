@@ -201,12 +201,49 @@ static void translation_of_unmappable_addresses_is_nothing(void **state)
 		assert_null(mmu->translate(mmu->ctx, addrs[i], PROT_READ));
 }
 
+/*
+ * An enclave of 1 GiB with three pages: mmap populates it the sparse way (holes first, then
+ * the pages), which must leave no stale entry behind and find the pages at both ends.
+ */
+static void translation_of_a_large_sparse_enclave(void **state)
+{
+	const uint64_t size = 1ull << 30;
+	struct sgx_sigstruct *s = calloc(1, sizeof(*s));
+	const struct sgx_mmu *mmu = sgxk_mmu(d.k);
+	struct dt_encl big;
+	int err = 0;
+
+	(void)state;
+	assert_non_null(s);
+	dt_encl_build(&d, &big, size, 0);
+	dt_encl_add(&d, &big, 0, 1, TCS, true);
+	dt_encl_add(&d, &big, 0x1000, 1, REG(RW), true);
+	dt_encl_add(&d, &big, size - 0x1000, 1, REG(RW), true);
+	dt_encl_finish_measure(&big);
+	dt_sign(s, big.mrenclave, SGX_ATTR_MODE64BIT, ~0ull, SGX_XFRM_LEGACY);
+	assert_int_equal(dt_init_encl(&d, big.f, s), 0);
+	free(s);
+	assert_int_equal((uint64_t)(uintptr_t)sgxk_mmap(d.k, big.f, (void *)(uintptr_t)big.base,
+							size, PROT_READ | PROT_WRITE,
+							MAP_SHARED | MAP_FIXED, 0, &err),
+			 big.base);
+	assert_non_null(mmu->translate(mmu->ctx, big.base + 0x1000, PROT_WRITE));
+	assert_null(mmu->translate(mmu->ctx, big.base + 0x2000, PROT_READ));
+	assert_null(mmu->translate(mmu->ctx, big.base + size / 2, PROT_READ));
+	assert_non_null(mmu->translate(mmu->ctx, big.base + size - 0x1000, PROT_WRITE));
+	assert_int_equal(sgxk_munmap(d.k, (void *)(uintptr_t)big.base, size), 0);
+	assert_null(mmu->translate(mmu->ctx, big.base + 0x1000, PROT_READ));
+	assert_null(mmu->translate(mmu->ctx, big.base + size - 0x1000, PROT_READ));
+	dt_encl_free(&d, &big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(translate_needs_no_lock_its_thread_holds),
 	    cmocka_unit_test(translation_follows_the_mappings),
 	    cmocka_unit_test(translation_of_unmappable_addresses_is_nothing),
+	    cmocka_unit_test(translation_of_a_large_sparse_enclave),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
