@@ -296,12 +296,14 @@ int main(int argc, char **argv)
 	tp2 = throughput(2, false, &cpu2);
 	trap_throughput(&trap1, &trap2);
 
-	printf("empty ECALL through the vDSO:       %8.0f ns (median of %d rounds x %d)\n",
-	       ecall_t, ROUNDS, ITERS);
-	printf("one ENCLU trap (SIGSEGV) round trip: %8.0f ns (minimal handler, rounds alternating)\n",
-	       enclu_t);
-	printf("one ud2 trap (SIGILL) round trip:    %8.0f ns (minimal handler, rounds alternating)\n",
-	       ud2_t);
+	printf("empty ECALL through the vDSO:       %8.0f ns (median of %d rounds x %d)\n", ecall_t,
+	       ROUNDS, ITERS);
+	printf(
+	    "one ENCLU trap (SIGSEGV) round trip: %8.0f ns (minimal handler, rounds alternating)\n",
+	    enclu_t);
+	printf(
+	    "one ud2 trap (SIGILL) round trip:    %8.0f ns (minimal handler, rounds alternating)\n",
+	    ud2_t);
 	printf("ratio ECALL / ENCLU trap: %.2f (median of the rounds' ratios; goal <= 1.20: %s)\n",
 	       ratio, ratio <= 1.2 ? "met" : "NOT met");
 	printf("ratio ECALL / ud2 trap:   %.2f\n", ecall_t / ud2_t);

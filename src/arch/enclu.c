@@ -260,8 +260,7 @@ static int eexit(const struct sgx_access *a, struct sgx_lp *lp, struct sgx_regs 
  * Translate the TCS and the SSA frame the entry will use, before taking epcm_lock.  EENTER
  * remembers where the frame lay (it stays there until CSSA or the TCS changes).
  */
-static void entry_tlb_fill(struct sgx_access *a, struct sgx_lp *lp, uint64_t tcs_lin,
-			   bool resume)
+static void entry_tlb_fill(struct sgx_access *a, struct sgx_lp *lp, uint64_t tcs_lin, bool resume)
 {
 	struct sgx_ssa_geom g;
 	size_t idx;

@@ -50,8 +50,8 @@ static struct sgxk_pt *pt_descend(_Atomic uint64_t *slot, bool create)
 
 	if (n || !create)
 		return n;
-	fresh = mmap(NULL, sizeof(*fresh), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		     -1, 0);
+	fresh =
+	    mmap(NULL, sizeof(*fresh), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (fresh == MAP_FAILED)
 		return NULL;
 	if (atomic_compare_exchange_strong_explicit(slot, &expected, (uint64_t)(uintptr_t)fresh,

@@ -56,7 +56,7 @@ static void hinted_eenter_on_a_busy_tcs_is_gp_and_changes_nothing(void **state)
 	(void)state;
 	t_encl_init(t, &default_opts, &e);
 	t_enter(t, &lp2, &e, &r2);
-	t_exit(t, &lp2, &r2); /* lp2 now holds a hint for the TCS */
+	t_exit(t, &lp2, &r2);	   /* lp2 now holds a hint for the TCS */
 	t_enter(t, &lp1, &e, &r1); /* lp1 is inside: the TCS is busy */
 	t_regs_eenter(&r2, &e);
 	before = r2;

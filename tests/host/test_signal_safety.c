@@ -26,11 +26,11 @@
 #include "../../examples/enclave/encl_ops.h"
 #include "host_test.h"
 
-#define MPROTECTS     3000
-#define ECALLS	      20000
-#define HANG_SECONDS  30
+#define MPROTECTS	    3000
+#define ECALLS		    20000
+#define HANG_SECONDS	    30
 #define SECINFO_TYPE(flags) (((flags) >> 8) & 0xff)
-#define PAGE_TYPE_REG 2
+#define PAGE_TYPE_REG	    2
 
 struct host_test_args host_test_args;
 static vdso_sgx_enter_enclave_t enter;

@@ -192,8 +192,8 @@ static void translation_follows_the_mappings(void **state)
 /* Addresses no mapping can have: beyond 57 bits, the top of the 47-bit space, zero. */
 static void translation_of_unmappable_addresses_is_nothing(void **state)
 {
-	static const uint64_t addrs[] = {0, 4096, (1ull << 47) - 4096, 1ull << 47, 1ull << 57,
-					 ~0ull & ~4095ull};
+	static const uint64_t addrs[] = {0,	     4096,	 (1ull << 47) - 4096,
+					 1ull << 47, 1ull << 57, ~0ull & ~4095ull};
 	const struct sgx_mmu *mmu = sgxk_mmu(d.k);
 
 	(void)state;
