@@ -102,10 +102,11 @@ void host_wrgsbase(uint64_t base);
 
 /* ---- thread.c: one logical processor per host thread ---- */
 
-#define HOST_THREAD_MAGIC 0x5354485847535346ull /* "FSSGXHTS" */
-#define HOST_IN_CPU_VDSO    1 /* the vDSO's trap-free EENTER (enter.c) */
-#define HOST_IN_CPU_HANDLER 2 /* one of the handlers of trap.c */
-#define HOST_MAX_THREADS  4096
+#define HOST_THREAD_MAGIC   0x5354485847535346ull /* "FSSGXHTS" */
+#define HOST_IN_CPU_VDSO    1			  /* the vDSO's trap-free EENTER (enter.c) */
+#define HOST_IN_CPU_HANDLER 2			  /* one of the handlers of trap.c */
+#define HOST_IN_CPU_KERNEL  3 /* an interposed call in the kernel model (preload.c) */
+#define HOST_MAX_THREADS    4096
 
 struct host_thread {
 	uint64_t magic;
@@ -122,7 +123,7 @@ struct host_thread {
 	 * The thread runs the emulated CPU or the kernel model, which may hold locks a program
 	 * handler entering an enclave would need: an asynchronous signal waits (trap.c).
 	 */
-	volatile sig_atomic_t in_cpu; /* 0, HOST_IN_CPU_VDSO or HOST_IN_CPU_HANDLER */
+	volatile sig_atomic_t in_cpu; /* 0 or HOST_IN_CPU_* */
 	/* Signals (bit sig - 1) queued again and kept blocked until the enclave's next exit. */
 	volatile uint64_t deferred;
 };
@@ -188,6 +189,12 @@ void trap_handler(int sig, siginfo_t *info, void *ucv);
 void trap_async_handler(int sig, siginfo_t *info, void *ucv);
 /* Unblock the signals deferred while the trap-free EENTER ran (it did not enter after all). */
 void trap_release_deferred(struct host_thread *t);
+/*
+ * The thread enters (begin) and leaves (end) the kernel model from ordinary code: a signal
+ * arriving in between waits until end, which delivers it.  begin returns what end restores.
+ */
+sig_atomic_t trap_kernel_begin(struct host_thread *t);
+void trap_kernel_end(struct host_thread *t, sig_atomic_t prev);
 
 /* ---- cpuid.c ---- */
 

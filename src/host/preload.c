@@ -49,20 +49,57 @@
  */
 static __thread int in_kernel __attribute__((tls_model("initial-exec")));
 
-#define KERNEL_CALL(expr)                                                                          \
-	({                                                                                         \
-		__typeof__(expr) _r;                                                               \
-		in_kernel++;                                                                       \
-		_r = (expr);                                                                       \
-		in_kernel--;                                                                       \
-		_r;                                                                                \
-	})
+/*
+ * ---- A section in the kernel model: no program handler runs on this thread meanwhile ----
+ *
+ * The model holds the driver's locks (mm_lock, an enclave's lock, the fd table's) with the
+ * program's signals unblocked.  A program handler that ran on this thread in the middle and
+ * used the same enclave (an ioctl, an mmap, an ECALL whose access to an SGX2 hole the fault
+ * path EAUGs) would wait forever for a lock its own thread holds.  So a signal waits until the
+ * section ends: a thread with our state (it has run ENCLU) defers it at no cost (trap.c), one
+ * without blocks the asynchronous signals for the section.  The synchronous faults stay
+ * deliverable, the emulation needs them.  in_kernel drops before a deferred signal comes in,
+ * so the handler's own calls reach the model.  Sections nest.
+ */
+struct kernel_section {
+	struct host_thread *t;
+	sig_atomic_t prev;
+	sigset_t old;
+};
+
+static void kernel_enter(struct kernel_section *s)
+{
+	static const int faults[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS};
+	sigset_t async;
+
+	s->t = thread_peek();
+	if (s->t) {
+		s->prev = trap_kernel_begin(s->t);
+	} else {
+		sigfillset(&async);
+		for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+			sigdelset(&async, faults[i]);
+		pthread_sigmask(SIG_BLOCK, &async, &s->old);
+	}
+	in_kernel++;
+}
+
+static void kernel_leave(struct kernel_section *s)
+{
+	in_kernel--;
+	if (s->t)
+		trap_kernel_end(s->t, s->prev);
+	else
+		pthread_sigmask(SIG_SETMASK, &s->old, NULL);
+}
 
 static void put_file(struct sgxk_file *file)
 {
-	in_kernel++;
+	struct kernel_section s;
+
+	kernel_enter(&s);
 	sgxk_file_put(host_kernel(), file);
-	in_kernel--;
+	kernel_leave(&s);
 }
 
 static int fail_errno(int err)
@@ -81,38 +118,40 @@ static int fail_errno(int err)
  * run no handler, which is right for them.
  */
 static struct sgxk *forking;
+static struct kernel_section fork_section; /* under host_kernel_lock */
 
 static void fork_prepare(void)
 {
+	struct kernel_section s;
+
+	kernel_enter(&s);
 	host_kernel_lock();
+	fork_section = s;
 	forking = host_kernel();
-	if (!forking)
-		return;
-	in_kernel++;
-	sgxk_fork_prepare(forking);
+	if (forking)
+		sgxk_fork_prepare(forking);
 }
 
 static void fork_parent(void)
 {
-	if (forking) {
+	struct kernel_section s = fork_section;
+
+	if (forking)
 		sgxk_fork_parent(forking);
-		in_kernel--;
-	}
 	host_kernel_unlock();
+	kernel_leave(&s);
 }
 
 static void fork_child(void)
 {
+	struct kernel_section s = fork_section;
 	struct softsgx_err err = {0};
 
-	if (forking) {
-		if (sgxk_fork_child(forking, &err))
-			host_warnf("fork: the child has no EPC of its own (%s): it cannot create "
-				   "enclaves",
-				   err.msg[0] ? err.msg : "error");
-		in_kernel--;
-	}
+	if (forking && sgxk_fork_child(forking, &err))
+		host_warnf("fork: the child has no EPC of its own (%s): it cannot create enclaves",
+			   err.msg[0] ? err.msg : "error");
 	host_kernel_unlock();
+	kernel_leave(&s);
 }
 
 __attribute__((constructor)) static void preload_fork_init(void)
@@ -129,66 +168,88 @@ static bool is_device(int dirfd, const char *path)
 	return !in_kernel && path && path[0] == '/' && sgxk_is_device(path);
 }
 
-static int device_open(const char *path, int flags)
+static int device_open_locked(const char *path, int flags)
 {
 	struct sgxk_file *file;
 	struct sgxk *k;
 	int fd, ret;
 
 	ret = host_kernel_get(&k);
+	if (!ret)
+		ret = sgxk_open(k, path, flags, &file);
 	if (ret)
-		return fail_errno(-ret);
-	ret = KERNEL_CALL(sgxk_open(k, path, flags, &file));
-	if (ret)
-		return fail_errno(-ret);
+		return ret;
 	fd = REAL(open)("/dev/null", O_RDWR | (flags & O_CLOEXEC));
 	if (fd < 0) {
-		ret = errno;
-		put_file(file);
-		return fail_errno(ret);
+		ret = -errno;
+		sgxk_file_put(k, file);
+		return ret;
 	}
 	ret = fdtable_add(fd, file, strstr(path, "provision") != NULL);
 	if (ret) {
 		REAL(close)(fd);
-		put_file(file);
-		return fail_errno(-ret);
+		sgxk_file_put(k, file);
+		return ret;
 	}
 	return fd;
 }
 
-static mode_t open_mode(int flags, va_list ap)
+static int device_open(const char *path, int flags)
 {
-	if ((flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE)
-		return va_arg(ap, mode_t);
-	return 0;
+	struct kernel_section s;
+	int ret;
+
+	kernel_enter(&s);
+	ret = device_open_locked(path, flags);
+	kernel_leave(&s);
+	return ret < 0 ? fail_errno(-ret) : ret;
 }
+
+/* The mode argument of the variadic open variants, read in the variant itself. */
+#define OPEN_MODE(flags)                                                                           \
+	({                                                                                         \
+		va_list _ap;                                                                       \
+		mode_t _mode = 0;                                                                  \
+		va_start(_ap, flags);                                                              \
+		if (((flags)&O_CREAT) || ((flags)&__O_TMPFILE) == __O_TMPFILE)                     \
+			_mode = va_arg(_ap, mode_t);                                               \
+		va_end(_ap);                                                                       \
+		_mode;                                                                             \
+	})
+
+/* Every variant: a device path opens an emulated file, anything else goes on to @real_call. */
+#define OPEN_OR(dirfd, path, flags, real_call)                                                     \
+	(is_device(dirfd, path) ? device_open(path, flags) : (real_call))
 
 EXPORT int open(const char *path, int flags, ...)
 {
-	va_list ap;
-	mode_t mode;
+	mode_t mode = OPEN_MODE(flags);
 
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	if (is_device(AT_FDCWD, path))
-		return device_open(path, flags);
-	return REAL(open)(path, flags, mode);
+	return OPEN_OR(AT_FDCWD, path, flags, REAL(open)(path, flags, mode));
 }
 
 EXPORT int open64(const char *path, int flags, ...)
 {
-	va_list ap;
-	mode_t mode;
+	mode_t mode = OPEN_MODE(flags);
 
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	if (is_device(AT_FDCWD, path))
-		return device_open(path, flags);
-	return REAL(open64)(path, flags, mode);
+	return OPEN_OR(AT_FDCWD, path, flags, REAL(open64)(path, flags, mode));
 }
 
+EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = OPEN_MODE(flags);
+
+	return OPEN_OR(dirfd, path, flags, REAL(openat)(dirfd, path, flags, mode));
+}
+
+EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = OPEN_MODE(flags);
+
+	return OPEN_OR(dirfd, path, flags, REAL(openat64)(dirfd, path, flags, mode));
+}
+
+/* The fortified names (_FORTIFY_SOURCE): no mode, O_CREAT callers use the plain ones. */
 int __open_2(const char *path, int flags);
 int __open64_2(const char *path, int flags);
 int __openat_2(int dirfd, const char *path, int flags);
@@ -196,63 +257,57 @@ int __openat64_2(int dirfd, const char *path, int flags);
 
 EXPORT int __open_2(const char *path, int flags)
 {
-	if (is_device(AT_FDCWD, path))
-		return device_open(path, flags);
-	return REAL(__open_2)(path, flags);
+	return OPEN_OR(AT_FDCWD, path, flags, REAL(__open_2)(path, flags));
 }
 
 EXPORT int __open64_2(const char *path, int flags)
 {
-	if (is_device(AT_FDCWD, path))
-		return device_open(path, flags);
-	return REAL(__open64_2)(path, flags);
-}
-
-EXPORT int openat(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	if (is_device(dirfd, path))
-		return device_open(path, flags);
-	return REAL(openat)(dirfd, path, flags, mode);
-}
-
-EXPORT int openat64(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	if (is_device(dirfd, path))
-		return device_open(path, flags);
-	return REAL(openat64)(dirfd, path, flags, mode);
+	return OPEN_OR(AT_FDCWD, path, flags, REAL(__open64_2)(path, flags));
 }
 
 EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
-	if (is_device(dirfd, path))
-		return device_open(path, flags);
-	return REAL(__openat_2)(dirfd, path, flags);
+	return OPEN_OR(dirfd, path, flags, REAL(__openat_2)(dirfd, path, flags));
 }
 
 EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
-	if (is_device(dirfd, path))
-		return device_open(path, flags);
-	return REAL(__openat64_2)(dirfd, path, flags);
+	return OPEN_OR(dirfd, path, flags, REAL(__openat64_2)(dirfd, path, flags));
 }
 
 /* ---- close and the dup family: keep the table in step with the fd numbers ---- */
 
+/* The table's entry for @fd, taken out of it. */
+static struct sgxk_file *fd_remove(int fd)
+{
+	struct kernel_section s;
+	struct sgxk_file *file;
+
+	if (!fdtable_in_use())
+		return NULL;
+	kernel_enter(&s);
+	file = fdtable_remove(fd);
+	kernel_leave(&s);
+	return file;
+}
+
+/* A reference to the file behind @fd, or NULL: not a device fd. */
+static struct sgxk_file *fd_get(int fd, bool *provision)
+{
+	struct kernel_section s;
+	struct sgxk_file *file;
+
+	if (!fdtable_in_use())
+		return NULL;
+	kernel_enter(&s);
+	file = fdtable_get(fd, provision);
+	kernel_leave(&s);
+	return file;
+}
+
 EXPORT int close(int fd)
 {
-	struct sgxk_file *file = fdtable_remove(fd);
+	struct sgxk_file *file = fd_remove(fd);
 	int ret = REAL(close)(fd);
 
 	if (file) {
@@ -268,16 +323,19 @@ EXPORT int close(int fd)
 static void dup_done(int oldfd, int newfd)
 {
 	struct sgxk_file *gone, *file;
+	struct kernel_section s;
 	bool provision = false;
 
 	if (newfd < 0 || !fdtable_in_use())
 		return;
+	kernel_enter(&s);
 	gone = fdtable_remove(newfd);
 	if (gone)
-		put_file(gone);
+		sgxk_file_put(host_kernel(), gone);
 	file = fdtable_get(oldfd, &provision);
 	if (file && fdtable_add(newfd, file, provision))
-		put_file(file);
+		sgxk_file_put(host_kernel(), file);
+	kernel_leave(&s);
 }
 
 EXPORT int dup(int fd)
@@ -342,31 +400,51 @@ EXPORT int fcntl64(int fd, int cmd, ...)
 
 EXPORT int ioctl(int fd, unsigned long cmd, ...)
 {
+	struct kernel_section s;
 	struct sgxk_file *file;
+	long ret = 0;
 	va_list ap;
 	void *arg;
-	long ret;
 
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
+	if (!fdtable_in_use())
+		return REAL(ioctl)(fd, cmd, arg);
+	kernel_enter(&s);
 	file = fdtable_get(fd, NULL);
+	if (file) {
+		ret = sgxk_ioctl(host_kernel(), file, cmd, (unsigned long)arg);
+		sgxk_file_put(host_kernel(), file);
+	}
+	kernel_leave(&s);
 	if (!file)
 		return REAL(ioctl)(fd, cmd, arg);
-	ret = KERNEL_CALL(sgxk_ioctl(host_kernel(), file, cmd, (unsigned long)arg));
-	put_file(file);
 	if (ret < 0)
 		return fail_errno((int)-ret);
 	return (int)ret;
 }
 
-static void *device_mmap(struct sgxk_file *file, void *addr, size_t len, int prot, int flags,
-			 off_t off)
+/* Both names: a device fd maps the enclave, anything else goes on to @real. */
+static void *mmap_common(__typeof__(mmap) *real, void *addr, size_t len, int prot, int flags,
+			 int fd, off_t off)
 {
+	struct kernel_section s;
+	struct sgxk_file *file = NULL;
+	void *p = MAP_FAILED;
 	int err = 0;
-	void *p = KERNEL_CALL(sgxk_mmap(host_kernel(), file, addr, len, prot, flags, off, &err));
 
-	put_file(file);
+	if ((flags & MAP_ANONYMOUS) || in_kernel || !fdtable_in_use())
+		return real(addr, len, prot, flags, fd, off);
+	kernel_enter(&s);
+	file = fdtable_get(fd, NULL);
+	if (file) {
+		p = sgxk_mmap(host_kernel(), file, addr, len, prot, flags, off, &err);
+		sgxk_file_put(host_kernel(), file);
+	}
+	kernel_leave(&s);
+	if (!file)
+		return real(addr, len, prot, flags, fd, off);
 	if (p == MAP_FAILED) {
 		errno = -err;
 		return MAP_FAILED;
@@ -377,32 +455,25 @@ static void *device_mmap(struct sgxk_file *file, void *addr, size_t len, int pro
 
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	struct sgxk_file *file =
-	    (flags & MAP_ANONYMOUS) || in_kernel ? NULL : fdtable_get(fd, NULL);
-
-	if (file)
-		return device_mmap(file, addr, len, prot, flags, off);
-	return REAL(mmap)(addr, len, prot, flags, fd, off);
+	return mmap_common(REAL(mmap), addr, len, prot, flags, fd, off);
 }
 
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	struct sgxk_file *file =
-	    (flags & MAP_ANONYMOUS) || in_kernel ? NULL : fdtable_get(fd, NULL);
-
-	if (file)
-		return device_mmap(file, addr, len, prot, flags, off);
-	return REAL(mmap64)(addr, len, prot, flags, fd, off);
+	return mmap_common(REAL(mmap64), addr, len, prot, flags, fd, off);
 }
 
 EXPORT int mprotect(void *addr, size_t len, int prot)
 {
 	struct sgxk *k = host_kernel();
+	struct kernel_section s;
 	int ret;
 
 	if (!k || in_kernel)
 		return REAL(mprotect)(addr, len, prot);
-	ret = KERNEL_CALL(sgxk_mprotect(k, addr, len, prot));
+	kernel_enter(&s);
+	ret = sgxk_mprotect(k, addr, len, prot);
+	kernel_leave(&s);
 	if (ret == SGXK_NOT_ENCLAVE)
 		return REAL(mprotect)(addr, len, prot);
 	if (ret < 0)
@@ -414,11 +485,14 @@ EXPORT int mprotect(void *addr, size_t len, int prot)
 EXPORT int munmap(void *addr, size_t len)
 {
 	struct sgxk *k = host_kernel();
+	struct kernel_section s;
 	int ret;
 
 	if (!k || in_kernel)
 		return REAL(munmap)(addr, len);
-	ret = KERNEL_CALL(sgxk_munmap(k, addr, len));
+	kernel_enter(&s);
+	ret = sgxk_munmap(k, addr, len);
+	kernel_leave(&s);
 	if (ret == SGXK_NOT_ENCLAVE)
 		return REAL(munmap)(addr, len);
 	if (ret < 0)
@@ -431,7 +505,7 @@ EXPORT int munmap(void *addr, size_t len)
 static int device_rdev(int fd, struct stat *st)
 {
 	bool provision = false;
-	struct sgxk_file *file = fdtable_get(fd, &provision);
+	struct sgxk_file *file = fd_get(fd, &provision);
 
 	if (!file)
 		return 0;

@@ -177,7 +177,9 @@ static void enclu_fault(ucontext_t *uc, const struct sgx_exception *ex)
  * enclave).  An interrupt waits for the instruction to retire: the signal is queued again with
  * its siginfo and kept blocked.  Interrupting one of our handlers, it comes in when that
  * handler returns (its sigreturn restores the mask); interrupting the vDSO path, at the
- * enclave's next exit (its EEXIT or AEX, through the handlers here), which unblocks it.
+ * enclave's next exit (its EEXIT or AEX, through the handlers here), which unblocks it;
+ * interrupting an interposed call in the kernel model, when that call returns
+ * (trap_kernel_end).
  */
 static bool defer_signal(struct host_thread *t, int sig, siginfo_t *info, ucontext_t *uc)
 {
@@ -234,6 +236,30 @@ void trap_release_deferred(struct host_thread *t)
 	t->deferred = 0;
 	if (set)
 		raw_syscall4(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&set, 0, 8);
+}
+
+/*
+ * An interposed call (preload.c) runs the kernel model, which holds the driver's locks, with
+ * the program's signals unblocked: a signal arriving meanwhile is deferred like one that lands
+ * in the vDSO's EENTER and comes in at trap_kernel_end, once the locks are free again.  Nested
+ * (a program handler that runs on a thread already inside) it keeps the outer state.
+ */
+sig_atomic_t trap_kernel_begin(struct host_thread *t)
+{
+	sig_atomic_t prev = t->in_cpu;
+
+	if (!prev)
+		t->in_cpu = HOST_IN_CPU_KERNEL;
+	atomic_signal_fence(memory_order_seq_cst);
+	return prev;
+}
+
+void trap_kernel_end(struct host_thread *t, sig_atomic_t prev)
+{
+	atomic_signal_fence(memory_order_seq_cst);
+	t->in_cpu = prev;
+	if (!prev)
+		trap_release_deferred(t);
 }
 
 static void leave_with(const struct sgx_regs *r, ucontext_t *uc, bool in_enclave)
@@ -376,6 +402,9 @@ void trap_handler(int sig, siginfo_t *info, void *ucv)
 		aex(t, sig, info, uc, &b, &ex);
 		return;
 	}
+	/* Sent, not raised (kill, tgkill, sigqueue): asynchronous like any other signal. */
+	if (info->si_code <= 0 && defer_signal(t, sig, info, uc))
+		return;
 	signals_deliver(sig, info, uc);
 }
 
