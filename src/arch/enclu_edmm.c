@@ -38,30 +38,26 @@ static int read_secinfo(const struct sgx_access *a, uint64_t lin, struct sgx_sec
 	return 0;
 }
 
-/* The EPCM entry of the enclave page at @lin, whatever its state (lock held). */
-static struct sgx_epcm_entry *target_entry(const struct sgx_access *a, uint64_t lin, size_t *index)
+/* The EPCM entry of the enclave page at @lin, whatever its state (lock held); or the fault. */
+static int target_entry(const struct sgx_access *a, uint64_t lin, struct sgx_epcm_entry **entry,
+			size_t *index)
 {
 	void *p;
 	size_t idx;
 	struct sgx_epcm_entry *e;
 
-	if (lin % SGX_PAGE_SIZE) {
-		sgx_gp(a->fault);
-		return NULL;
-	}
+	if (lin % SGX_PAGE_SIZE)
+		return sgx_gp(a->fault);
 	p = sgx_tlb_lookup(a, lin, PROT_NONE);
-	if (!p) {
-		sgx_pf(a->fault, lin, SGX_PF_U);
-		return NULL;
-	}
+	if (!p)
+		return sgx_pf(a->fault, lin, SGX_PF_U);
 	idx = sgx_epc_index(a->cpu, p);
 	e = idx == SIZE_MAX ? NULL : &a->cpu->epcm[idx];
-	if (!e || !e->valid || e->secs != a->lp->secs_index || e->linaddr != lin) {
-		sgx_pf(a->fault, lin, SGX_PF_U | SGX_PF_P | SGX_PF_SGX);
-		return NULL;
-	}
+	if (!e || !e->valid || e->secs != a->lp->secs_index || e->linaddr != lin)
+		return sgx_pf(a->fault, lin, SGX_PF_U | SGX_PF_P | SGX_PF_SGX);
+	*entry = e;
 	*index = idx;
-	return e;
+	return 0;
 }
 
 /* EACCEPT's comparison: the SECINFO must describe exactly the change being accepted. */
@@ -93,18 +89,43 @@ static int accept(const struct sgx_access *a, struct sgx_epcm_entry *e, size_t i
 	return 0;
 }
 
+/* The SECINFO at RBX and the EPCM entry of the target page at RCX; 0 or the fault. */
+static int operands(const struct sgx_access *a, const struct sgx_regs *r, struct sgx_secinfo *si,
+		    struct sgx_epcm_entry **e, size_t *idx)
+{
+	int ret = read_secinfo(a, r->rbx, si);
+
+	return ret ? ret : target_entry(a, r->rcx, e, idx);
+}
+
+/*
+ * One of these leaves with the EPCM lock held, after the translations it needs outside it:
+ * the SECINFO (RBX), the target page (RCX) and, for EACCEPTCOPY, the source (RDX).
+ */
+static int edmm_leaf(struct sgx_access *a, struct sgx_regs *r, bool source,
+		     int (*locked)(const struct sgx_access *a, struct sgx_regs *r))
+{
+	int ret;
+
+	sgx_tlb_fill(a, r->rbx, PROT_READ);
+	sgx_tlb_fill(a, r->rcx, PROT_NONE);
+	if (source)
+		sgx_tlb_fill(a, r->rdx, PROT_READ);
+	sgx_epcm_lock(a->cpu);
+	ret = locked(a, r);
+	sgx_epcm_unlock(a->cpu);
+	return ret;
+}
+
 static int eaccept_locked(const struct sgx_access *a, struct sgx_regs *r)
 {
 	struct sgx_epcm_entry *e;
 	struct sgx_secinfo si;
 	size_t idx;
-	int ret = read_secinfo(a, r->rbx, &si);
+	int ret = operands(a, r, &si, &e, &idx);
 
 	if (ret)
 		return ret;
-	e = target_entry(a, r->rcx, &idx);
-	if (!e)
-		return a->fault && a->fault->vector == 13 ? SGX_FAULT_GP : SGX_FAULT_PF;
 	ret = accept(a, e, idx, si.flags);
 	if (ret < 0)
 		return ret;
@@ -115,14 +136,7 @@ static int eaccept_locked(const struct sgx_access *a, struct sgx_regs *r)
 
 int sgx_enclu_eaccept(struct sgx_access *a, struct sgx_regs *r)
 {
-	int ret;
-
-	sgx_tlb_fill(a, r->rbx, PROT_READ);
-	sgx_tlb_fill(a, r->rcx, PROT_NONE);
-	sgx_epcm_lock(a->cpu);
-	ret = eaccept_locked(a, r);
-	sgx_epcm_unlock(a->cpu);
-	return ret;
+	return edmm_leaf(a, r, false, eaccept_locked);
 }
 
 static int emodpe_locked(const struct sgx_access *a, struct sgx_regs *r)
@@ -130,13 +144,10 @@ static int emodpe_locked(const struct sgx_access *a, struct sgx_regs *r)
 	struct sgx_epcm_entry *e;
 	struct sgx_secinfo si;
 	size_t idx;
-	int ret = read_secinfo(a, r->rbx, &si);
+	int ret = operands(a, r, &si, &e, &idx);
 
 	if (ret)
 		return ret;
-	e = target_entry(a, r->rcx, &idx);
-	if (!e)
-		return a->fault && a->fault->vector == 13 ? SGX_FAULT_GP : SGX_FAULT_PF;
 	if (e->type != SGX_PT_REG || e->pending || e->modified)
 		return sgx_pf(a->fault, r->rcx, SGX_PF_U | SGX_PF_P | SGX_PF_SGX);
 	e->rwx |= (uint8_t)(si.flags & SGX_SECINFO_PERMISSION_MASK);
@@ -146,14 +157,7 @@ static int emodpe_locked(const struct sgx_access *a, struct sgx_regs *r)
 
 int sgx_enclu_emodpe(struct sgx_access *a, struct sgx_regs *r)
 {
-	int ret;
-
-	sgx_tlb_fill(a, r->rbx, PROT_READ);
-	sgx_tlb_fill(a, r->rcx, PROT_NONE);
-	sgx_epcm_lock(a->cpu);
-	ret = emodpe_locked(a, r);
-	sgx_epcm_unlock(a->cpu);
-	return ret;
+	return edmm_leaf(a, r, false, emodpe_locked);
 }
 
 static int eacceptcopy_locked(const struct sgx_access *a, struct sgx_regs *r)
@@ -168,9 +172,9 @@ static int eacceptcopy_locked(const struct sgx_access *a, struct sgx_regs *r)
 		return ret;
 	if (secinfo_type(si.flags) != SGX_PT_REG || r->rdx % SGX_PAGE_SIZE)
 		return sgx_gp(a->fault);
-	e = target_entry(a, r->rcx, &idx);
-	if (!e)
-		return a->fault && a->fault->vector == 13 ? SGX_FAULT_GP : SGX_FAULT_PF;
+	ret = target_entry(a, r->rcx, &e, &idx);
+	if (ret)
+		return ret;
 	src = sgx_enclave_page(a, r->rdx, PROT_READ, SGX_PT_REG, SGX_SECINFO_R, NULL);
 	if (!src)
 		return SGX_FAULT_PF;
@@ -189,13 +193,5 @@ static int eacceptcopy_locked(const struct sgx_access *a, struct sgx_regs *r)
 
 int sgx_enclu_eacceptcopy(struct sgx_access *a, struct sgx_regs *r)
 {
-	int ret;
-
-	sgx_tlb_fill(a, r->rbx, PROT_READ);
-	sgx_tlb_fill(a, r->rcx, PROT_NONE);
-	sgx_tlb_fill(a, r->rdx, PROT_READ);
-	sgx_epcm_lock(a->cpu);
-	ret = eacceptcopy_locked(a, r);
-	sgx_epcm_unlock(a->cpu);
-	return ret;
+	return edmm_leaf(a, r, true, eacceptcopy_locked);
 }

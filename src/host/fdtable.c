@@ -72,7 +72,14 @@ out:
 	return ret;
 }
 
-struct sgxk_file *fdtable_get(int fd, bool *provision)
+enum lookup {
+	LOOKUP_GET,    /* a reference of the caller's own */
+	LOOKUP_BORROW, /* no reference: the caller's fd keeps the file alive */
+	LOOKUP_REMOVE, /* the table's reference, handed over with the entry */
+};
+
+/* The file behind @fd (NULL: not a device fd), as @how says. */
+static struct sgxk_file *lookup(int fd, enum lookup how, bool *provision)
 {
 	struct sgxk_file *file = NULL;
 	struct fd_entry *e;
@@ -82,47 +89,33 @@ struct sgxk_file *fdtable_get(int fd, bool *provision)
 	pthread_mutex_lock(&lock);
 	e = find(fd);
 	if (e) {
-		file = sgxk_file_get(e->file);
+		file = how == LOOKUP_GET ? sgxk_file_get(e->file) : e->file;
 		if (provision)
 			*provision = e->provision;
+		if (how == LOOKUP_REMOVE) {
+			*e = entries[--nr_entries];
+			atomic_fetch_sub(&nr_live, 1);
+		}
 	}
 	pthread_mutex_unlock(&lock);
 	return file;
 }
 
+struct sgxk_file *fdtable_get(int fd, bool *provision)
+{
+	return lookup(fd, LOOKUP_GET, provision);
+}
+
 struct sgxk_file *fdtable_remove(int fd)
 {
-	struct sgxk_file *file = NULL;
-	struct fd_entry *e;
-
-	if (fd < 0 || !fdtable_in_use())
-		return NULL;
-	pthread_mutex_lock(&lock);
-	e = find(fd);
-	if (e) {
-		file = e->file;
-		*e = entries[--nr_entries];
-		atomic_fetch_sub(&nr_live, 1);
-	}
-	pthread_mutex_unlock(&lock);
-	return file;
+	return lookup(fd, LOOKUP_REMOVE, NULL);
 }
 
 /* Borrowed, like the kernel's fdget() inside a syscall: the caller's fd keeps the file alive. */
 struct sgxk_file *fdtable_fdget(void *ctx, int fd)
 {
-	struct sgxk_file *file = NULL;
-	struct fd_entry *e;
-
 	(void)ctx;
-	if (fd < 0 || !fdtable_in_use())
-		return NULL;
-	pthread_mutex_lock(&lock);
-	e = find(fd);
-	if (e)
-		file = e->file;
-	pthread_mutex_unlock(&lock);
-	return file;
+	return lookup(fd, LOOKUP_BORROW, NULL);
 }
 
 /* fork() while another thread holds the table: the child must not inherit a held lock. */

@@ -18,40 +18,26 @@ static uint64_t prctl_get(int code)
 	return base;
 }
 
-uint64_t host_rdfsbase(void)
-{
-	uint64_t v;
-
-	if (!host_features.fsgsbase)
-		return prctl_get(ARCH_GET_FS);
-	asm volatile("rdfsbase %0" : "=r"(v));
-	return v;
-}
-
-uint64_t host_rdgsbase(void)
-{
-	uint64_t v;
-
-	if (!host_features.fsgsbase)
-		return prctl_get(ARCH_GET_GS);
-	asm volatile("rdgsbase %0" : "=r"(v));
-	return v;
-}
-
-void host_wrfsbase(uint64_t base)
-{
-	if (!host_features.fsgsbase) {
-		raw_syscall(SYS_arch_prctl, ARCH_SET_FS, (long)base, 0);
-		return;
+/* host_rd<seg>base and host_wr<seg>base: the same code for FS and GS. */
+#define SEGMENT_BASE(seg, SEG)                                                                     \
+	uint64_t host_rd##seg##base(void)                                                          \
+	{                                                                                          \
+		uint64_t v;                                                                        \
+                                                                                                   \
+		if (!host_features.fsgsbase)                                                       \
+			return prctl_get(ARCH_GET_##SEG);                                          \
+		asm volatile("rd" #seg "base %0" : "=r"(v));                                       \
+		return v;                                                                          \
+	}                                                                                          \
+                                                                                                   \
+	void host_wr##seg##base(uint64_t base)                                                     \
+	{                                                                                          \
+		if (!host_features.fsgsbase) {                                                     \
+			raw_syscall(SYS_arch_prctl, ARCH_SET_##SEG, (long)base, 0);                \
+			return;                                                                    \
+		}                                                                                  \
+		asm volatile("wr" #seg "base %0" ::"r"(base) : "memory");                          \
 	}
-	asm volatile("wrfsbase %0" ::"r"(base) : "memory");
-}
 
-void host_wrgsbase(uint64_t base)
-{
-	if (!host_features.fsgsbase) {
-		raw_syscall(SYS_arch_prctl, ARCH_SET_GS, (long)base, 0);
-		return;
-	}
-	asm volatile("wrgsbase %0" ::"r"(base) : "memory");
-}
+SEGMENT_BASE(fs, FS)
+SEGMENT_BASE(gs, GS)
