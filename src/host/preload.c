@@ -168,7 +168,8 @@ static bool is_device(int dirfd, const char *path)
 	return !in_kernel && path && path[0] == '/' && sgxk_is_device(path);
 }
 
-static int device_open_locked(const char *path, int flags)
+/* A device open, in a kernel section: the fd, or -errno. */
+static int open_emulated(const char *path, int flags)
 {
 	struct sgxk_file *file;
 	struct sgxk *k;
@@ -200,7 +201,7 @@ static int device_open(const char *path, int flags)
 	int ret;
 
 	kernel_enter(&s);
-	ret = device_open_locked(path, flags);
+	ret = open_emulated(path, flags);
 	kernel_leave(&s);
 	return ret < 0 ? fail_errno(-ret) : ret;
 }
