@@ -458,10 +458,23 @@ static bool unblocked_signal_pending(const sigset_t *unblocked)
 }
 
 /*
+ * Whether the next page starts a run: its source is not in the EPC yet, and stage_read will
+ * read it with the pages after it (at most STAGE_PAGES, within one source mapping).
+ */
+static bool run_starts(const struct add_ctx *c)
+{
+	return c->stage.read <= c->stage.next;
+}
+
+/*
  * The per-page loop: a pending signal stops it (-EINTR, i.e. -ERESTARTSYS, with no progress;
- * early with progress).  Signals are blocked from before the source snapshot to the end, as
- * a signal arriving during a system call waits for its return; the CPU is told, so that its
- * leaves do not block them again around the EPCM lock.
+ * early with progress).  It is looked for before each run of pages (see run_starts), not
+ * before each page: a signal arriving during a run stops the call after that run, at most
+ * STAGE_PAGES - 1 pages later than a check per page would, which a caller cannot tell from the
+ * signal arriving a little later; a run never spans two source mappings.  Signals are blocked
+ * from before the source snapshot to the end, as a signal arriving during a system call waits
+ * for its return; the CPU is told, so that its leaves do not block them again around the EPCM
+ * lock.
  */
 static long add_pages_loop(struct add_ctx *c, struct sgx_enclave_add_pages *add)
 {
@@ -475,7 +488,7 @@ static long add_pages_loop(struct add_ctx *c, struct sgx_enclave_add_pages *add)
 	if (vmas->refresh)
 		vmas->refresh(vmas->ctx);
 	for (done = 0; done < add->length; done += SGX_PAGE_SIZE) {
-		if (unblocked_signal_pending(&unblocked)) {
+		if (run_starts(c) && unblocked_signal_pending(&unblocked)) {
 			if (!done)
 				ret = restart_or_eintr(&caller);
 			break;
