@@ -106,17 +106,6 @@ enum sgx_fault {
 int sgx_encls_ecreate(struct sgx_cpu *cpu, const struct sgx_pageinfo *pageinfo, void *epc_secs);
 int sgx_encls_eadd(struct sgx_cpu *cpu, const struct sgx_pageinfo *pageinfo, void *epc_page);
 int sgx_encls_eextend(struct sgx_cpu *cpu, void *epc_secs, void *epc_chunk);
-/*
- * EEXTEND of the sixteen 256-byte chunks of @epc_page in ascending order, one leaf after the
- * other with nothing in between: the same measurement, the same checks and the same result as
- * sixteen sgx_encls_eextend calls (a failure is the first chunk's, and nothing is measured);
- * @epc_page must be page-aligned (else #GP, nothing measured).  One lock and one check instead
- * of sixteen.  @ahead lists @nr_ahead pages (NULL entries skipped) the caller needs next: they
- * are prefetched into the cache while the page is hashed (a prefetch never faults, whatever
- * the address maps; no architectural effect).
- */
-int sgx_encls_eextend_page(struct sgx_cpu *cpu, void *epc_secs, void *epc_page,
-			   const void *const *ahead, size_t nr_ahead);
 int sgx_encls_einit(struct sgx_cpu *cpu, const struct sgx_sigstruct *sigstruct, void *epc_secs,
 		    const void *einittoken);
 int sgx_encls_eremove(struct sgx_cpu *cpu, void *epc_page);
