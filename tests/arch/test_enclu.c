@@ -12,6 +12,43 @@
 
 static const struct t_encl_opts default_opts;
 
+/* Each test's CPU with an initialised default enclave, and one thread's state to drive it. */
+struct fx {
+	struct t_cpu *t;
+	struct sgx_lp lp;
+	struct sgx_exception f;
+	struct sgx_regs r;
+	struct t_encl e;
+};
+
+static struct fx *fx_new(void)
+{
+	struct fx *x = calloc(1, sizeof(*x));
+
+	assert_non_null(x);
+	x->t = t_cpu_new();
+	t_encl_init(x->t, &default_opts, &x->e);
+	return x;
+}
+
+static void fx_free(struct fx *x)
+{
+	t_cpu_free(x->t);
+	free(x);
+}
+
+static int fx_setup(void **state)
+{
+	*state = fx_new();
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	fx_free(*state);
+	return 0;
+}
+
 static struct sgx_ssa_gpr *ssa_gpr(const struct t_encl *e, uint32_t frame)
 {
 	return (void *)((uint8_t *)t_encl_page(e, E_SSA + 4096ull * frame) + 4096 - 184);
@@ -19,68 +56,57 @@ static struct sgx_ssa_gpr *ssa_gpr(const struct t_encl *e, uint32_t frame)
 
 static void eenter_loads_the_entry_state_and_eexit_returns(void **state)
 {
-	struct t_cpu *t = t_cpu_new();
-	struct sgx_lp lp = {0};
-	struct sgx_exception f;
-	struct sgx_regs r;
-	struct t_encl e;
+	struct fx *x = *state;
 
-	(void)state;
-	t_encl_init(t, &default_opts, &e);
-	t_regs_eenter(&r, &e);
-	r.rdi = 0x1111, r.rsi = 0x2222, r.rdx = 0x3333, r.r8 = 0x8888, r.r12 = 0xCCCC;
-	assert_int_equal(t_enclu(t, &lp, &r, &f), 0);
-	assert_true(lp.in_enclave);
-	assert_int_equal(lp.tcs, e.base + E_TCS);
-	assert_int_equal(lp.aep, T_AEP);
-	assert_int_equal(r.rip, e.base + E_ENTRY);
-	assert_int_equal(r.rax, 0); /* CSSA */
-	assert_int_equal(r.rcx, T_HOST_RIP + 3);
-	assert_int_equal(r.fsbase, e.base + E_FSBASE);
-	assert_int_equal(r.gsbase, e.base + E_GSBASE);
-	assert_int_equal(r.rdi, 0x1111);
-	assert_int_equal(r.rsi, 0x2222);
-	assert_int_equal(r.rdx, 0x3333);
-	assert_int_equal(r.r8, 0x8888);
-	assert_int_equal(r.r12, 0xCCCC);
-	assert_int_equal(r.rsp, 0x7ffc00001000ull);
-	assert_int_equal(ssa_gpr(&e, 0)->ursp, 0x7ffc00001000ull);
-	assert_int_equal(ssa_gpr(&e, 0)->urbp, 0x7ffc00002000ull);
-	assert_int_equal(((struct sgx_tcs *)t_encl_page(&e, E_TCS))->exit_addr, T_AEP);
+	t_regs_eenter(&x->r, &x->e);
+	x->r.rdi = 0x1111, x->r.rsi = 0x2222, x->r.rdx = 0x3333, x->r.r8 = 0x8888,
+	x->r.r12 = 0xCCCC;
+	assert_int_equal(t_enclu(x->t, &x->lp, &x->r, &x->f), 0);
+	assert_true(x->lp.in_enclave);
+	assert_int_equal(x->lp.tcs, x->e.base + E_TCS);
+	assert_int_equal(x->lp.aep, T_AEP);
+	assert_int_equal(x->r.rip, x->e.base + E_ENTRY);
+	assert_int_equal(x->r.rax, 0); /* CSSA */
+	assert_int_equal(x->r.rcx, T_HOST_RIP + 3);
+	assert_int_equal(x->r.fsbase, x->e.base + E_FSBASE);
+	assert_int_equal(x->r.gsbase, x->e.base + E_GSBASE);
+	assert_int_equal(x->r.rdi, 0x1111);
+	assert_int_equal(x->r.rsi, 0x2222);
+	assert_int_equal(x->r.rdx, 0x3333);
+	assert_int_equal(x->r.r8, 0x8888);
+	assert_int_equal(x->r.r12, 0xCCCC);
+	assert_int_equal(x->r.rsp, 0x7ffc00001000ull);
+	assert_int_equal(ssa_gpr(&x->e, 0)->ursp, 0x7ffc00001000ull);
+	assert_int_equal(ssa_gpr(&x->e, 0)->urbp, 0x7ffc00002000ull);
+	assert_int_equal(((struct sgx_tcs *)t_encl_page(&x->e, E_TCS))->exit_addr, T_AEP);
 
-	r.rip = e.base + E_CODE + 0x80;
-	r.rax = SGX_EEXIT;
-	r.rbx = 0x401234;
-	r.r13 = 0xDDDD;
-	assert_int_equal(t_enclu(t, &lp, &r, &f), 0);
-	assert_false(lp.in_enclave);
-	assert_int_equal(r.rip, 0x401234);
-	assert_int_equal(r.rcx, e.base + E_CODE + 0x83);
-	assert_int_equal(r.fsbase, T_HOST_FS);
-	assert_int_equal(r.gsbase, T_HOST_GS);
-	assert_int_equal(r.r13, 0xDDDD); /* EEXIT does not scrub */
-	t_cpu_free(t);
+	x->r.rip = x->e.base + E_CODE + 0x80;
+	x->r.rax = SGX_EEXIT;
+	x->r.rbx = 0x401234;
+	x->r.r13 = 0xDDDD;
+	assert_int_equal(t_enclu(x->t, &x->lp, &x->r, &x->f), 0);
+	assert_false(x->lp.in_enclave);
+	assert_int_equal(x->r.rip, 0x401234);
+	assert_int_equal(x->r.rcx, x->e.base + E_CODE + 0x83);
+	assert_int_equal(x->r.fsbase, T_HOST_FS);
+	assert_int_equal(x->r.gsbase, T_HOST_GS);
+	assert_int_equal(x->r.r13, 0xDDDD); /* EEXIT does not scrub */
 }
 
 static void eenter_on_a_busy_tcs_is_gp(void **state)
 {
-	struct t_cpu *t = t_cpu_new();
-	struct sgx_lp lp1 = {0}, lp2 = {0};
-	struct sgx_exception f;
-	struct sgx_regs r1, r2;
-	struct t_encl e;
+	struct fx *x = *state;
+	struct sgx_lp lp2 = {0};
+	struct sgx_regs r2;
 
-	(void)state;
-	t_encl_init(t, &default_opts, &e);
-	t_enter(t, &lp1, &e, &r1);
-	t_regs_eenter(&r2, &e);
-	assert_int_equal(t_enclu(t, &lp2, &r2, &f), SGX_FAULT_GP);
-	assert_int_equal(f.vector, 13);
+	t_enter(x->t, &x->lp, &x->e, &x->r);
+	t_regs_eenter(&r2, &x->e);
+	assert_int_equal(t_enclu(x->t, &lp2, &r2, &x->f), SGX_FAULT_GP);
+	assert_int_equal(x->f.vector, 13);
 	assert_false(lp2.in_enclave);
 	assert_int_equal(r2.rip, T_HOST_RIP); /* a faulting leaf changes nothing */
-	t_exit(t, &lp1, &r1);
-	t_enter(t, &lp2, &e, &r2);
-	t_cpu_free(t);
+	t_exit(x->t, &x->lp, &x->r);
+	t_enter(x->t, &lp2, &x->e, &r2);
 }
 
 static void aex(struct t_cpu *t, struct sgx_lp *lp, struct sgx_regs *r, uint8_t vector)
@@ -93,44 +119,31 @@ static void aex(struct t_cpu *t, struct sgx_lp *lp, struct sgx_regs *r, uint8_t 
 
 static void eenter_with_cssa_equal_to_nssa_is_gp(void **state)
 {
-	struct t_cpu *t = t_cpu_new();
-	struct sgx_lp lp = {0};
-	struct sgx_exception f;
-	struct sgx_regs r;
-	struct t_encl e;
+	struct fx *x = *state;
 
-	(void)state;
-	t_encl_init(t, &default_opts, &e); /* NSSA 2 */
-	t_enter(t, &lp, &e, &r);
-	aex(t, &lp, &r, 6);
-	t_enter(t, &lp, &e, &r);
-	assert_int_equal(r.rax, 1); /* CSSA as seen by the entry point */
-	aex(t, &lp, &r, 6);
-	assert_int_equal(((struct sgx_tcs *)t_encl_page(&e, E_TCS))->ssa_index, 2);
-	t_regs_eenter(&r, &e);
-	assert_int_equal(t_enclu(t, &lp, &r, &f), SGX_FAULT_GP);
+	/* The fixture's enclave has NSSA 2. */
+	t_enter(x->t, &x->lp, &x->e, &x->r);
+	aex(x->t, &x->lp, &x->r, 6);
+	t_enter(x->t, &x->lp, &x->e, &x->r);
+	assert_int_equal(x->r.rax, 1); /* CSSA as seen by the entry point */
+	aex(x->t, &x->lp, &x->r, 6);
+	assert_int_equal(((struct sgx_tcs *)t_encl_page(&x->e, E_TCS))->ssa_index, 2);
+	t_regs_eenter(&x->r, &x->e);
+	assert_int_equal(t_enclu(x->t, &x->lp, &x->r, &x->f), SGX_FAULT_GP);
 	/* ERESUME is still possible and brings CSSA back to 1. */
-	t_regs_eenter(&r, &e);
-	r.rax = SGX_ERESUME;
-	assert_int_equal(t_enclu(t, &lp, &r, &f), 0);
-	assert_int_equal(((struct sgx_tcs *)t_encl_page(&e, E_TCS))->ssa_index, 1);
-	t_cpu_free(t);
+	t_regs_eenter(&x->r, &x->e);
+	x->r.rax = SGX_ERESUME;
+	assert_int_equal(t_enclu(x->t, &x->lp, &x->r, &x->f), 0);
+	assert_int_equal(((struct sgx_tcs *)t_encl_page(&x->e, E_TCS))->ssa_index, 1);
 }
 
 static void eresume_with_cssa_zero_is_gp(void **state)
 {
-	struct t_cpu *t = t_cpu_new();
-	struct sgx_lp lp = {0};
-	struct sgx_exception f;
-	struct sgx_regs r;
-	struct t_encl e;
+	struct fx *x = *state;
 
-	(void)state;
-	t_encl_init(t, &default_opts, &e);
-	t_regs_eenter(&r, &e);
-	r.rax = SGX_ERESUME;
-	assert_int_equal(t_enclu(t, &lp, &r, &f), SGX_FAULT_GP);
-	t_cpu_free(t);
+	t_regs_eenter(&x->r, &x->e);
+	x->r.rax = SGX_ERESUME;
+	assert_int_equal(t_enclu(x->t, &x->lp, &x->r, &x->f), SGX_FAULT_GP);
 }
 
 struct bad_entry {
@@ -158,25 +171,20 @@ static void eenter_refuses_bad_tcs_and_non_entry_leaves(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad_entries) / sizeof(bad_entries[0]); i++) {
 		const struct bad_entry *c = &bad_entries[i];
-		struct t_cpu *t = t_cpu_new();
-		struct sgx_lp lp = {0};
-		struct sgx_exception f;
-		struct sgx_regs r;
-		struct t_encl e;
+		struct fx *x = fx_new();
 		int ret;
 
-		t_encl_init(t, &default_opts, &e);
-		t_regs_eenter(&r, &e);
-		r.rax = c->rax;
-		r.rbx = e.base + c->tcs_off;
-		ret = t_enclu(t, &lp, &r, &f);
-		if (ret != c->expect || (ret && f.vector != c->vector))
+		t_regs_eenter(&x->r, &x->e);
+		x->r.rax = c->rax;
+		x->r.rbx = x->e.base + c->tcs_off;
+		ret = t_enclu(x->t, &x->lp, &x->r, &x->f);
+		if (ret != c->expect || (ret && x->f.vector != c->vector))
 			fail_msg("%s: ENCLU returned %d vector %u, expected %d vector %u", c->name,
-				 ret, f.vector, c->expect, c->vector);
+				 ret, x->f.vector, c->expect, c->vector);
 		if (ret == SGX_FAULT_PF)
-			assert_int_equal(f.addr, r.rbx);
-		assert_int_equal(lp.in_enclave, ret == 0);
-		t_cpu_free(t);
+			assert_int_equal(x->f.addr, x->r.rbx);
+		assert_int_equal(x->lp.in_enclave, ret == 0);
+		fx_free(x);
 	}
 }
 
@@ -200,22 +208,15 @@ static void eenter_of_an_uninitialised_enclave_is_gp(void **state)
 
 static void eenter_inside_the_enclave_is_gp(void **state)
 {
-	struct t_cpu *t = t_cpu_new();
-	struct sgx_lp lp = {0};
-	struct sgx_exception f;
-	struct sgx_regs r;
-	struct t_encl e;
+	struct fx *x = *state;
 
-	(void)state;
-	t_encl_init(t, &default_opts, &e);
-	t_enter(t, &lp, &e, &r);
-	r.rax = SGX_EENTER;
-	r.rbx = e.base + E_TCS;
-	assert_int_equal(t_enclu(t, &lp, &r, &f), SGX_FAULT_GP);
-	r.rax = SGX_ERESUME;
-	assert_int_equal(t_enclu(t, &lp, &r, &f), SGX_FAULT_GP);
-	assert_true(lp.in_enclave);
-	t_cpu_free(t);
+	t_enter(x->t, &x->lp, &x->e, &x->r);
+	x->r.rax = SGX_EENTER;
+	x->r.rbx = x->e.base + E_TCS;
+	assert_int_equal(t_enclu(x->t, &x->lp, &x->r, &x->f), SGX_FAULT_GP);
+	x->r.rax = SGX_ERESUME;
+	assert_int_equal(t_enclu(x->t, &x->lp, &x->r, &x->f), SGX_FAULT_GP);
+	assert_true(x->lp.in_enclave);
 }
 
 /* ---- AEX and ERESUME -------------------------------------------------------------------- */
@@ -234,29 +235,24 @@ static void fill_enclave_regs(struct sgx_regs *r, uint64_t base)
 
 static void aex_loads_the_synthetic_state(void **state)
 {
-	struct t_cpu *t = t_cpu_new();
-	struct sgx_lp lp = {0};
-	struct sgx_regs r;
-	struct t_encl e;
+	struct fx *x = *state;
 
-	(void)state;
-	t_encl_init(t, &default_opts, &e);
-	t_enter(t, &lp, &e, &r);
-	fill_enclave_regs(&r, e.base);
-	aex(t, &lp, &r, 14);
-	assert_int_equal(r.rax, SGX_ERESUME);
-	assert_int_equal(r.rbx, e.base + E_TCS);
-	assert_int_equal(r.rcx, T_AEP);
-	assert_int_equal(r.rip, T_AEP);
-	assert_int_equal(r.rsp, 0x7ffc00001000ull);
-	assert_int_equal(r.rbp, 0x7ffc00002000ull);
-	assert_int_equal(r.rdx | r.rsi | r.rdi | r.r8 | r.r9 | r.r10 | r.r11, 0);
-	assert_int_equal(r.r12 | r.r13 | r.r14 | r.r15, 0);
-	assert_int_equal(r.rflags & 0x8D5, 0);
-	assert_int_equal(r.fsbase, T_HOST_FS);
-	assert_int_equal(r.gsbase, T_HOST_GS);
-	assert_int_equal(((struct sgx_tcs *)t_encl_page(&e, E_TCS))->ssa_index, 1);
-	t_cpu_free(t);
+	t_enter(x->t, &x->lp, &x->e, &x->r);
+	fill_enclave_regs(&x->r, x->e.base);
+	aex(x->t, &x->lp, &x->r, 14);
+	assert_int_equal(x->r.rax, SGX_ERESUME);
+	assert_int_equal(x->r.rbx, x->e.base + E_TCS);
+	assert_int_equal(x->r.rcx, T_AEP);
+	assert_int_equal(x->r.rip, T_AEP);
+	assert_int_equal(x->r.rsp, 0x7ffc00001000ull);
+	assert_int_equal(x->r.rbp, 0x7ffc00002000ull);
+	assert_int_equal(x->r.rdx | x->r.rsi | x->r.rdi | x->r.r8 | x->r.r9 | x->r.r10 | x->r.r11,
+			 0);
+	assert_int_equal(x->r.r12 | x->r.r13 | x->r.r14 | x->r.r15, 0);
+	assert_int_equal(x->r.rflags & 0x8D5, 0);
+	assert_int_equal(x->r.fsbase, T_HOST_FS);
+	assert_int_equal(x->r.gsbase, T_HOST_GS);
+	assert_int_equal(((struct sgx_tcs *)t_encl_page(&x->e, E_TCS))->ssa_index, 1);
 }
 
 struct exit_case {
@@ -405,47 +401,34 @@ static void aex_then_eresume_restores_gprs_and_the_xsave_image(void **state)
 
 static void eresume_of_a_corrupt_ssa_xsave_header_is_gp(void **state)
 {
-	struct t_cpu *t = t_cpu_new();
+	struct fx *x = *state;
 	uint8_t img[576];
-	struct sgx_regs r;
-	struct sgx_lp lp = {0};
-	struct sgx_exception f;
-	struct t_encl e;
 
-	(void)state;
-	t_encl_init(t, &default_opts, &e);
-	t_enter(t, &lp, &e, &r);
+	t_enter(x->t, &x->lp, &x->e, &x->r);
 	make_image(img, sizeof(img), 1, 3);
-	r.xsave = img;
-	r.xsave_size = sizeof(img);
-	aex(t, &lp, &r, 6);
-	set_u64(t_encl_page(&e, E_SSA), 512, 0x3 | (1ull << 9)); /* PKRU: not in XFRM */
-	r.rax = SGX_ERESUME;
-	r.rip = T_AEP;
-	assert_int_equal(t_enclu(t, &lp, &r, &f), SGX_FAULT_GP);
-	assert_false(lp.in_enclave);
-	set_u64(t_encl_page(&e, E_SSA), 512, 0x3);
-	assert_int_equal(t_enclu(t, &lp, &r, &f), 0);
-	t_cpu_free(t);
+	x->r.xsave = img;
+	x->r.xsave_size = sizeof(img);
+	aex(x->t, &x->lp, &x->r, 6);
+	set_u64(t_encl_page(&x->e, E_SSA), 512, 0x3 | (1ull << 9)); /* PKRU: not in XFRM */
+	x->r.rax = SGX_ERESUME;
+	x->r.rip = T_AEP;
+	assert_int_equal(t_enclu(x->t, &x->lp, &x->r, &x->f), SGX_FAULT_GP);
+	assert_false(x->lp.in_enclave);
+	set_u64(t_encl_page(&x->e, E_SSA), 512, 0x3);
+	assert_int_equal(t_enclu(x->t, &x->lp, &x->r, &x->f), 0);
 }
 
 static void eremove_while_a_thread_is_inside_is_enclave_act(void **state)
 {
-	struct t_cpu *t = t_cpu_new();
-	struct sgx_lp lp = {0};
-	struct sgx_regs r;
-	struct t_encl e;
+	struct fx *x = *state;
 
-	(void)state;
-	t_encl_init(t, &default_opts, &e);
-	t_enter(t, &lp, &e, &r);
-	assert_int_equal(sgx_encls_eremove(t->cpu, t_encl_page(&e, E_DATA)), SGX_ENCLAVE_ACT);
-	assert_int_equal(sgx_encls_eremove(t->cpu, t_encl_page(&e, E_TCS)), SGX_ENCLAVE_ACT);
-	assert_int_equal(sgx_encls_eremove(t->cpu, e.secs), SGX_CHILD_PRESENT);
-	aex(t, &lp, &r, 14);
-	assert_int_equal(sgx_encls_eremove(t->cpu, t_encl_page(&e, E_DATA)), 0);
-	assert_int_equal(sgx_encls_eremove(t->cpu, t_encl_page(&e, E_TCS)), 0);
-	t_cpu_free(t);
+	t_enter(x->t, &x->lp, &x->e, &x->r);
+	assert_int_equal(sgx_encls_eremove(x->t->cpu, t_encl_page(&x->e, E_DATA)), SGX_ENCLAVE_ACT);
+	assert_int_equal(sgx_encls_eremove(x->t->cpu, t_encl_page(&x->e, E_TCS)), SGX_ENCLAVE_ACT);
+	assert_int_equal(sgx_encls_eremove(x->t->cpu, x->e.secs), SGX_CHILD_PRESENT);
+	aex(x->t, &x->lp, &x->r, 14);
+	assert_int_equal(sgx_encls_eremove(x->t->cpu, t_encl_page(&x->e, E_DATA)), 0);
+	assert_int_equal(sgx_encls_eremove(x->t->cpu, t_encl_page(&x->e, E_TCS)), 0);
 }
 
 /* ---- EPCM verdicts for the host layer --------------------------------------------------- */
@@ -478,27 +461,24 @@ static void epcm_access_gives_the_hardware_verdict(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(access_cases) / sizeof(access_cases[0]); i++) {
 		const struct access_case *c = &access_cases[i];
-		struct t_cpu *t = t_cpu_new();
-		struct sgx_lp lp = {0};
-		struct sgx_regs r;
-		struct t_encl e;
+		struct fx *x = fx_new();
+		struct t_cpu *t = x->t;
 		uint32_t code = 0xFFFF;
 		uint64_t addr;
 		int ret;
 
-		t_encl_init(t, &default_opts, &e);
 		t_map(t, 0x10000, untrusted, PROT_READ | PROT_WRITE);
 		/* Page tables allow everything the test asks about, so the EPCM decides. */
 		for (size_t m = 0; m < t->nr_maps; m++)
 			t->maps[m].prot = PROT_READ | PROT_WRITE | PROT_EXEC;
 		if (c->inside)
-			t_enter(t, &lp, &e, &r);
-		addr = c->off == ~0ull ? 0x10000 : e.base + c->off;
-		ret = sgx_epcm_access(t->cpu, &t->mmu, &lp, addr, c->access, &code);
+			t_enter(t, &x->lp, &x->e, &x->r);
+		addr = c->off == ~0ull ? 0x10000 : x->e.base + c->off;
+		ret = sgx_epcm_access(t->cpu, &t->mmu, &x->lp, addr, c->access, &code);
 		if (ret != c->expect || (ret == SGX_FAULT_PF && code != c->code))
 			fail_msg("%s: verdict %d code 0x%x, expected %d code 0x%x", c->name, ret,
 				 code, c->expect, c->code);
-		t_cpu_free(t);
+		fx_free(x);
 	}
 }
 
@@ -546,15 +526,11 @@ static void *race_thread(void *arg)
 
 static void a_tcs_admits_one_thread_at_a_time_under_contention(void **state)
 {
-	struct t_cpu *t = t_cpu_new();
-	struct race rc = {.t = t};
+	struct fx *x = *state;
+	struct race rc = {.t = x->t, .e = &x->e};
 	pthread_t th[4];
-	struct t_encl e;
 
-	(void)state;
-	t_encl_init(t, &default_opts, &e);
-	rc.e = &e;
-	t->threaded = true;
+	x->t->threaded = true;
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, race_thread, &rc), 0);
 	for (int i = 0; i < 4; i++)
@@ -564,27 +540,31 @@ static void a_tcs_admits_one_thread_at_a_time_under_contention(void **state)
 	assert_int_equal(atomic_load(&rc.entered) + atomic_load(&rc.refused), 4 * 20000);
 	assert_true(atomic_load(&rc.entered) > 0);
 	/* Everyone left: the enclave's pages can be removed. */
-	assert_int_equal(sgx_encls_eremove(t->cpu, t_encl_page(&e, E_DATA)), 0);
-	t_cpu_free(t);
+	assert_int_equal(sgx_encls_eremove(x->t->cpu, t_encl_page(&x->e, E_DATA)), 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(eenter_loads_the_entry_state_and_eexit_returns),
-	    cmocka_unit_test(eenter_on_a_busy_tcs_is_gp),
-	    cmocka_unit_test(eenter_with_cssa_equal_to_nssa_is_gp),
-	    cmocka_unit_test(eresume_with_cssa_zero_is_gp),
+	    cmocka_unit_test_setup_teardown(eenter_loads_the_entry_state_and_eexit_returns,
+					    fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(eenter_on_a_busy_tcs_is_gp, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(eenter_with_cssa_equal_to_nssa_is_gp, fx_setup,
+					    fx_teardown),
+	    cmocka_unit_test_setup_teardown(eresume_with_cssa_zero_is_gp, fx_setup, fx_teardown),
 	    cmocka_unit_test(eenter_refuses_bad_tcs_and_non_entry_leaves),
 	    cmocka_unit_test(eenter_of_an_uninitialised_enclave_is_gp),
-	    cmocka_unit_test(eenter_inside_the_enclave_is_gp),
-	    cmocka_unit_test(aex_loads_the_synthetic_state),
+	    cmocka_unit_test_setup_teardown(eenter_inside_the_enclave_is_gp, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(aex_loads_the_synthetic_state, fx_setup, fx_teardown),
 	    cmocka_unit_test(aex_writes_exitinfo_and_exinfo),
 	    cmocka_unit_test(aex_then_eresume_restores_gprs_and_the_xsave_image),
-	    cmocka_unit_test(eresume_of_a_corrupt_ssa_xsave_header_is_gp),
-	    cmocka_unit_test(eremove_while_a_thread_is_inside_is_enclave_act),
+	    cmocka_unit_test_setup_teardown(eresume_of_a_corrupt_ssa_xsave_header_is_gp, fx_setup,
+					    fx_teardown),
+	    cmocka_unit_test_setup_teardown(eremove_while_a_thread_is_inside_is_enclave_act,
+					    fx_setup, fx_teardown),
 	    cmocka_unit_test(epcm_access_gives_the_hardware_verdict),
-	    cmocka_unit_test(a_tcs_admits_one_thread_at_a_time_under_contention),
+	    cmocka_unit_test_setup_teardown(a_tcs_admits_one_thread_at_a_time_under_contention,
+					    fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, t_encl_teardown);
