@@ -322,6 +322,16 @@ static const struct einit_case cases[] = {
 
 static struct sgx_sigstruct sig __attribute__((aligned(4096)));
 
+/* The default enclave built on @t up to EINIT, and `sig` signed for it by the vector key. */
+static void build_signed(struct t_cpu *t, struct sgx_secs *params, void **secs,
+			 uint8_t mrenclave[32])
+{
+	t_secs(params);
+	build(t, params, secs, mrenclave);
+	sigstruct_for(&sig, params, mrenclave);
+	sign(&sig);
+}
+
 static void einit_matrix_gives_the_documented_code_for_each_check(void **state)
 {
 	(void)state;
@@ -366,10 +376,7 @@ static void einit_records_identity_and_ends_the_build(void **state)
 	void *epc_secs, *page;
 
 	(void)state;
-	t_secs(&params);
-	build(t, &params, &epc_secs, mrenclave);
-	sigstruct_for(&sig, &params, mrenclave);
-	sign(&sig);
+	build_signed(t, &params, &epc_secs, mrenclave);
 	sgx_cpu_set_lepubkeyhash(t->cpu, key_mrsigner);
 	assert_int_equal(sgx_encls_einit(t->cpu, &sig, epc_secs, NULL), 0);
 	secs = epc_secs;
@@ -397,10 +404,7 @@ static void einit_after_an_unmasked_event_succeeds_on_retry(void **state)
 	void *secs;
 
 	(void)state;
-	t_secs(&params);
-	build(t, &params, &secs, mrenclave);
-	sigstruct_for(&sig, &params, mrenclave);
-	sign(&sig);
+	build_signed(t, &params, &secs, mrenclave);
 	sgx_cpu_set_lepubkeyhash(t->cpu, key_mrsigner);
 	sgx_cpu_inject_unmasked_events(t->cpu, 2);
 	assert_int_equal(sgx_encls_einit(t->cpu, &sig, secs, NULL), SGX_UNMASKED_EVENT);
@@ -418,10 +422,7 @@ static void einit_faults_on_misaligned_sigstruct_or_non_secs(void **state)
 	void *secs;
 
 	(void)state;
-	t_secs(&params);
-	build(t, &params, &secs, mrenclave);
-	sigstruct_for(&sig, &params, mrenclave);
-	sign(&sig);
+	build_signed(t, &params, &secs, mrenclave);
 	memcpy(buf + 64, &sig, sizeof(sig));
 	sgx_cpu_set_lepubkeyhash(t->cpu, key_mrsigner);
 	assert_int_equal(sgx_encls_einit(t->cpu, (void *)(buf + 64), secs, NULL), SGX_FAULT_GP);
@@ -442,10 +443,7 @@ static void einit_with_an_invalid_token_mac_is_invalid_einittoken(void **state)
 	void *epc_secs;
 
 	(void)state;
-	t_secs(&params);
-	build(t, &params, &epc_secs, mrenclave);
-	sigstruct_for(&sig, &params, mrenclave);
-	sign(&sig);
+	build_signed(t, &params, &epc_secs, mrenclave);
 	memcpy(other, key_mrsigner, 32);
 	other[1] ^= 1;
 	sgx_cpu_set_lepubkeyhash(t->cpu, other);
@@ -670,10 +668,7 @@ static void another_threads_launch_hash_write_does_not_reach_this_thread(void **
 	void *secs;
 
 	(void)state;
-	t_secs(&params);
-	build(t, &params, &secs, mrenclave);
-	sigstruct_for(&sig, &params, mrenclave);
-	sign(&sig);
+	build_signed(t, &params, &secs, mrenclave);
 	sgx_cpu_set_lepubkeyhash(t->cpu, key_mrsigner);
 	assert_int_equal(pthread_create(&th, NULL, write_other_hash, t), 0);
 	pthread_join(th, NULL);
