@@ -6,14 +6,10 @@
 
 struct secs_case {
 	const char *name;
-	void (*mutate)(struct sgx_secs *s);
+	void (*mutate)(struct sgx_secs *s); /* NULL: the valid SECS */
 	int expect;
 };
 
-static void m_none(struct sgx_secs *s)
-{
-	(void)s;
-}
 static void m_size_not_pow2(struct sgx_secs *s)
 {
 	s->size = 3 * SGX_PAGE_SIZE;
@@ -130,7 +126,7 @@ static void m_32bit_too_big(struct sgx_secs *s)
 }
 
 static const struct secs_case secs_cases[] = {
-    {"a valid SECS", m_none, 0},
+    {"a valid SECS", NULL, 0},
     {"SIZE not a power of two", m_size_not_pow2, SGX_FAULT_GP},
     {"SIZE of one page", m_size_one_page, SGX_FAULT_GP},
     {"SIZE of two pages (the minimum)", m_size_two_pages, 0},
@@ -171,7 +167,8 @@ static void ecreate_checks_every_secs_field(void **state)
 		int ret;
 
 		t_secs(&s);
-		secs_cases[i].mutate(&s);
+		if (secs_cases[i].mutate)
+			secs_cases[i].mutate(&s);
 		ret = t_ecreate(t, &s, &epc);
 		if (ret != secs_cases[i].expect)
 			fail_msg("%s: ECREATE returned %d, expected %d", secs_cases[i].name, ret,
@@ -240,6 +237,17 @@ static void ecreate_faults_on_bad_pointers_and_busy_page(void **state)
 
 /* ---- EADD ------------------------------------------------------------------------------- */
 
+/* ECREATE of the default SECS (t_secs) into the next EPC page; the SECS page. */
+static void *ecreate_default(struct t_cpu *t)
+{
+	struct sgx_secs s;
+	void *secs;
+
+	t_secs(&s);
+	assert_int_equal(t_ecreate(t, &s, &secs), 0);
+	return secs;
+}
+
 struct eadd_case {
 	const char *name;
 	uint64_t off; /* from BASEADDR; ~0: outside below */
@@ -277,12 +285,10 @@ static void eadd_checks_secinfo_and_linear_address(void **state)
 		struct sgx_secinfo si = {.flags = c->flags};
 		struct sgx_pageinfo pi = {0};
 		struct sgx_epcm_view v;
-		struct sgx_secs s;
 		void *secs, *page;
 		int ret;
 
-		t_secs(&s);
-		assert_int_equal(t_ecreate(t, &s, &secs), 0);
+		secs = ecreate_default(t);
 		if (c->reserved_byte >= 0)
 			si.reserved[c->reserved_byte] = 1;
 		memset(src, 0xA5, sizeof(src));
@@ -309,14 +315,10 @@ static void eadd_checks_secinfo_and_linear_address(void **state)
 
 struct tcs_case {
 	const char *name;
-	void (*mutate)(struct sgx_tcs *tcs);
+	void (*mutate)(struct sgx_tcs *tcs); /* NULL: the valid TCS */
 	int expect;
 };
 
-static void tm_none(struct sgx_tcs *t)
-{
-	(void)t;
-}
 static void tm_reserved(struct sgx_tcs *t)
 {
 	t->reserved[100] = 1;
@@ -364,7 +366,7 @@ static void tm_ofsbase_unaligned(struct sgx_tcs *t)
 }
 
 static const struct tcs_case tcs_cases[] = {
-    {"a valid TCS", tm_none, 0},
+    {"a valid TCS", NULL, 0},
     {"TCS with DBGOPTIN", tm_dbgoptin, 0},
     {"TCS reserved byte", tm_reserved, SGX_FAULT_GP},
     {"TCS.FLAGS bit 1", tm_flags, SGX_FAULT_GP},
@@ -385,14 +387,13 @@ static void eadd_checks_tcs_fields(void **state)
 		struct t_cpu *t = t_cpu_new();
 		struct sgx_tcs tcs;
 		struct sgx_epcm_view v;
-		struct sgx_secs s;
 		void *secs, *page;
 		int ret;
 
-		t_secs(&s);
-		assert_int_equal(t_ecreate(t, &s, &secs), 0);
+		secs = ecreate_default(t);
 		t_tcs(&tcs);
-		tcs_cases[i].mutate(&tcs);
+		if (tcs_cases[i].mutate)
+			tcs_cases[i].mutate(&tcs);
 		ret = t_eadd_at(t, secs, T_BASE + T_TCS_OFF, T_TCS, &tcs, &page);
 		if (ret != tcs_cases[i].expect)
 			fail_msg("%s: EADD returned %d, expected %d", tcs_cases[i].name, ret,
@@ -413,12 +414,10 @@ static void eadd_faults_on_busy_page_bad_secs_and_pointers(void **state)
 	struct sgx_secinfo si = {.flags = T_REG_RW};
 	struct sgx_pageinfo pi = {0};
 	struct t_cpu *t = t_cpu_new();
-	struct sgx_secs s;
 	void *secs, *page, *other;
 
 	(void)state;
-	t_secs(&s);
-	assert_int_equal(t_ecreate(t, &s, &secs), 0);
+	secs = ecreate_default(t);
 	assert_int_equal(t_eadd_at(t, secs, T_BASE + 0x5000, T_REG_RW, NULL, &page), 0);
 	pi.addr = T_BASE + 0x6000;
 	pi.contents = (uintptr_t)src;
@@ -453,13 +452,11 @@ static void eadd_faults_on_busy_page_bad_secs_and_pointers(void **state)
 static void eextend_faults_on_bad_chunk_page_or_secs(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct sgx_secs s;
 	void *secs, *secs2, *page, *free_page;
 
 	(void)state;
-	t_secs(&s);
-	assert_int_equal(t_ecreate(t, &s, &secs), 0);
-	assert_int_equal(t_ecreate(t, &s, &secs2), 0);
+	secs = ecreate_default(t);
+	secs2 = ecreate_default(t);
 	assert_int_equal(t_eadd_at(t, secs, T_BASE + 0x2000, T_REG_RW, NULL, &page), 0);
 	free_page = t_page(t);
 	assert_int_equal(sgx_encls_eextend(t->cpu, secs, (uint8_t *)page + 128), SGX_FAULT_GP);
@@ -477,12 +474,10 @@ static void eremove_secs_with_children_is_child_present(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
 	struct sgx_epcm_view v;
-	struct sgx_secs s;
 	void *secs, *p1, *p2;
 
 	(void)state;
-	t_secs(&s);
-	assert_int_equal(t_ecreate(t, &s, &secs), 0);
+	secs = ecreate_default(t);
 	assert_int_equal(t_eadd_at(t, secs, T_BASE + 0x2000, T_REG_RW, NULL, &p1), 0);
 	assert_int_equal(t_eadd_at(t, secs, T_BASE + 0x3000, T_REG_RW, NULL, &p2), 0);
 	assert_int_equal(sgx_encls_eremove(t->cpu, secs), SGX_CHILD_PRESENT);
@@ -505,20 +500,18 @@ static void eremove_secs_with_children_is_child_present(void **state)
 static void removed_epc_page_can_be_reused_by_another_enclave(void **state)
 {
 	struct t_cpu *t = t_cpu_new();
-	struct sgx_secs s;
 	static uint8_t secret[4096];
 	void *secs, *page, *secs2, *page2;
 
 	(void)state;
 	memset(secret, 0x5A, sizeof(secret));
-	t_secs(&s);
-	assert_int_equal(t_ecreate(t, &s, &secs), 0);
+	secs = ecreate_default(t);
 	assert_int_equal(t_eadd_at(t, secs, T_BASE + 0x2000, T_REG_RW, secret, &page), 0);
 	assert_int_equal(sgx_encls_eremove(t->cpu, page), 0);
 	assert_int_equal(sgx_encls_eremove(t->cpu, secs), 0);
 	assert_true(((uint8_t *)page)[0] == 0);
 	t->next_page = sgx_epc_index(t->cpu, secs);
-	assert_int_equal(t_ecreate(t, &s, &secs2), 0);
+	secs2 = ecreate_default(t);
 	assert_ptr_equal(secs2, secs);
 	assert_int_equal(t_eadd_at(t, secs2, T_BASE + 0x2000, T_REG_RW, NULL, &page2), 0);
 	assert_ptr_equal(page2, page);
