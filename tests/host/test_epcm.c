@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "../../examples/enclave/encl_ops.h"
-#include "host_test.h"
+#include "host_encl.h"
 
 #define EENTER	2
 #define ERESUME 3
@@ -49,16 +49,10 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char msg[256];
 
 	if (!f)
 		return -1;
-	f->enter = vdso_find_by_dynamic();
-	if (!f->enter ||
-	    encl_load(&f->encl, host_test_args.sgxs, host_test_args.sig, msg, sizeof(msg)) ||
-	    encl_build(&f->encl, msg, sizeof(msg))) {
-		fprintf(stderr, "setup: %s\n", f->enter ? msg : "no vDSO entry");
-		encl_delete(&f->encl);
+	if (host_encl_open(&f->encl, &f->enter)) {
 		free(f);
 		return -1;
 	}
