@@ -364,3 +364,46 @@ int dt_run(char *out, size_t outlen, const char *fmt, ...)
 	st = pclose(p);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+void dt_gate_init(struct dt_gate *g)
+{
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_cond_init(&g->cond, NULL);
+	g->phase = 0;
+}
+
+void dt_gate_destroy(struct dt_gate *g)
+{
+	pthread_cond_destroy(&g->cond);
+	pthread_mutex_destroy(&g->lock);
+}
+
+void dt_gate_park(void *gate)
+{
+	struct dt_gate *g = gate;
+
+	pthread_mutex_lock(&g->lock);
+	if (g->phase == 0) {
+		g->phase = 1;
+		pthread_cond_broadcast(&g->cond);
+		while (g->phase != 2)
+			pthread_cond_wait(&g->cond, &g->lock);
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
+void dt_gate_wait_parked(struct dt_gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	while (g->phase != 1)
+		pthread_cond_wait(&g->cond, &g->lock);
+	pthread_mutex_unlock(&g->lock);
+}
+
+void dt_gate_release(struct dt_gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	g->phase = 2;
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+}

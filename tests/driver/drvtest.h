@@ -7,6 +7,7 @@
 #ifndef SOFTSGX_TESTS_DRIVER_DRVTEST_H
 #define SOFTSGX_TESTS_DRIVER_DRVTEST_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -92,6 +93,24 @@ void dt_sign(struct sgx_sigstruct *s, const uint8_t mrenclave[32], uint64_t attr
 
 /* Sign again after editing signed fields. */
 void dt_resign(struct sgx_sigstruct *s);
+
+/*
+ * A gate that parks the first thread reaching it (typically inside an ioctl, through the
+ * provider's on_lookup hook) until another thread lets it go: phase 0, nobody parked yet;
+ * 1, a thread is parked; 2, let go (later arrivals pass straight through).
+ */
+struct dt_gate {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int phase;
+};
+void dt_gate_init(struct dt_gate *g);
+void dt_gate_destroy(struct dt_gate *g);
+/* The hook: @gate is a struct dt_gate; the first caller parks until dt_gate_release. */
+void dt_gate_park(void *gate);
+/* Wait until a thread is parked at @g. */
+void dt_gate_wait_parked(struct dt_gate *g);
+void dt_gate_release(struct dt_gate *g);
 
 const char *dt_vector(const char *name);
 uint8_t *dt_read_file(const char *path, size_t *len);

@@ -175,28 +175,12 @@ static void fork_parent_keeps_a_working_kernel(void **state)
 /* ---- fork while another thread is inside an ioctl ---- */
 
 struct race {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int phase; /* 1: the ADD_PAGES thread is inside; 2: it may go on */
+	struct dt_gate gate; /* phase 1: the ADD_PAGES thread is inside; 2: it may go on */
 	struct dt *d;
 	struct dt_encl *e;
 	long ret;
 	uint64_t count;
 };
-
-static void park_in_lookup(void *ctx)
-{
-	struct race *r = ctx;
-
-	pthread_mutex_lock(&r->lock);
-	if (r->phase == 0) {
-		r->phase = 1;
-		pthread_cond_broadcast(&r->cond);
-		while (r->phase != 2)
-			pthread_cond_wait(&r->cond, &r->lock);
-	}
-	pthread_mutex_unlock(&r->lock);
-}
 
 static void *adder(void *arg)
 {
@@ -212,10 +196,7 @@ static void *releaser(void *arg)
 	struct race *r = arg;
 
 	usleep(50 * 1000);
-	pthread_mutex_lock(&r->lock);
-	r->phase = 2;
-	pthread_cond_broadcast(&r->cond);
-	pthread_mutex_unlock(&r->lock);
+	dt_gate_release(&r->gate);
 	return NULL;
 }
 
@@ -233,7 +214,7 @@ static int child_after_race(struct dt *d)
 
 static void fork_during_an_ioctl_leaves_no_lock_held_in_the_child(void **state)
 {
-	struct race r = {.phase = 0};
+	struct race r = {0};
 	struct dt_encl e;
 	pthread_t add, rel;
 	struct dt d;
@@ -241,20 +222,16 @@ static void fork_during_an_ioctl_leaves_no_lock_held_in_the_child(void **state)
 	pid_t pid;
 
 	(void)state;
-	pthread_mutex_init(&r.lock, NULL);
-	pthread_cond_init(&r.cond, NULL);
+	dt_gate_init(&r.gate);
 	dt_setup(&d, 16ull << 20, true, true);
-	d.prov.on_lookup = park_in_lookup;
-	d.prov.on_lookup_ctx = &r;
+	d.prov.on_lookup = dt_gate_park;
+	d.prov.on_lookup_ctx = &r.gate;
 	dt_start(&d);
 	dt_encl_build(&d, &e, ESIZE, 0);
 	r.d = &d;
 	r.e = &e;
 	pthread_create(&add, NULL, adder, &r);
-	pthread_mutex_lock(&r.lock);
-	while (r.phase != 1)
-		pthread_cond_wait(&r.cond, &r.lock);
-	pthread_mutex_unlock(&r.lock);
+	dt_gate_wait_parked(&r.gate);
 	pthread_create(&rel, NULL, releaser, &r);
 
 	sgxk_fork_prepare(d.k);
@@ -278,6 +255,7 @@ static void fork_during_an_ioctl_leaves_no_lock_held_in_the_child(void **state)
 	dt_encl_free(&d, &e);
 	assert_int_equal(sgxk_epc_free_pages(d.k), sgx_epc_nr_pages(sgxk_cpu(d.k)));
 	dt_fini(&d);
+	dt_gate_destroy(&r.gate);
 }
 
 int main(void)
