@@ -298,40 +298,18 @@ static void test_epc_exhaustion_is_enomem_and_nothing_leaks(void **state)
 struct race {
 	struct dt *d;
 	struct dt_encl *e;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int phase; /* 1: the ADD_PAGES ioctl is inside; 2: the other thread has tried */
+	struct dt_gate gate; /* phase 1: the ADD_PAGES ioctl is inside; 2: the other tried */
 	long other;
 };
-
-static void park_in_ioctl(void *ctx)
-{
-	struct race *r = ctx;
-
-	pthread_mutex_lock(&r->lock);
-	if (r->phase == 0) {
-		r->phase = 1;
-		pthread_cond_broadcast(&r->cond);
-		while (r->phase != 2)
-			pthread_cond_wait(&r->cond, &r->lock);
-	}
-	pthread_mutex_unlock(&r->lock);
-}
 
 static void *second_thread(void *arg)
 {
 	struct race *r = arg;
 	struct sgx_sigstruct *s = calloc(1, sizeof(*s));
 
-	pthread_mutex_lock(&r->lock);
-	while (r->phase != 1)
-		pthread_cond_wait(&r->cond, &r->lock);
-	pthread_mutex_unlock(&r->lock);
+	dt_gate_wait_parked(&r->gate);
 	r->other = dt_init_encl(r->d, r->e->f, s);
-	pthread_mutex_lock(&r->lock);
-	r->phase = 2;
-	pthread_cond_broadcast(&r->cond);
-	pthread_mutex_unlock(&r->lock);
+	dt_gate_release(&r->gate);
 	free(s);
 	return NULL;
 }
@@ -346,11 +324,10 @@ static void test_two_threads_ioctl_on_one_enclave_one_gets_ebusy(void **state)
 
 	(void)state;
 	dt_setup(&d, 16ull << 20, false, true);
-	d.prov.on_lookup = park_in_ioctl;
-	d.prov.on_lookup_ctx = &r;
+	d.prov.on_lookup = dt_gate_park;
+	d.prov.on_lookup_ctx = &r.gate;
 	dt_start(&d);
-	pthread_mutex_init(&r.lock, NULL);
-	pthread_cond_init(&r.cond, NULL);
+	dt_gate_init(&r.gate);
 	dt_encl_build(&d, &e, ESIZE, 0);
 	pthread_create(&t, NULL, second_thread, &r);
 	assert_int_equal(dt_add(&d, e.f, e.page, 0x1000, 0x2000, REG(RW), 0, &count), 0);
@@ -361,6 +338,7 @@ static void test_two_threads_ioctl_on_one_enclave_one_gets_ebusy(void **state)
 	assert_int_equal(dt_add(&d, e.f, e.page, 0x4000, 0x1000, REG(RW), 0, &count), 0);
 	dt_encl_free(&d, &e);
 	dt_fini(&d);
+	dt_gate_destroy(&r.gate);
 }
 
 /* ---- signals ---- */
