@@ -27,37 +27,12 @@
 
 struct host_test_args host_test_args;
 
-struct fixture {
-	struct encl encl;
-	vdso_sgx_enter_enclave_t enter;
-	struct sgx_enclave_run run;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	if (host_encl_open(&f->encl, &f->enter)) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	encl_delete(&f->encl);
-	free(f);
-	return 0;
-}
-
-/* One ECALL through TCS @tcs with @function; returns the vDSO's return value. */
-static int call(struct fixture *f, int tcs, void *op, unsigned int function, struct encl_call *c)
+/*
+ * One ECALL through TCS @tcs with @function; returns the vDSO's return value.  These tests
+ * run one thread: every call, whichever TCS it enters, goes through run[0].
+ */
+static int call(struct host_encl_fixture *f, int tcs, void *op, unsigned int function,
+		struct encl_call *c)
 {
 	struct encl_call local;
 
@@ -66,10 +41,10 @@ static int call(struct fixture *f, int tcs, void *op, unsigned int function, str
 	memset(c, 0, sizeof(*c));
 	c->rdi = (uint64_t)(uintptr_t)op;
 	c->function = function;
-	c->run = &f->run;
+	c->run = &f->run[0];
 	if (function == EENTER) {
-		memset(&f->run, 0, sizeof(f->run));
-		f->run.tcs = (uint64_t)(uintptr_t)encl_addr(&f->encl, (uint64_t)tcs * 4096);
+		memset(&f->run[0], 0, sizeof(f->run[0]));
+		f->run[0].tcs = (uint64_t)(uintptr_t)encl_addr(&f->encl, (uint64_t)tcs * 4096);
 	}
 	return encl_vdso_call(f->enter, c);
 }
@@ -84,20 +59,20 @@ static uint64_t buffer_offset(void)
 
 static void put_then_get_returns_the_value(void **state)
 {
-	struct fixture *f = *state;
+	struct host_encl_fixture *f = *state;
 	struct encl_op_put_to_buf put = {{ENCL_OP_PUT_TO_BUFFER}, 0xdeadbeefcafef00dull};
 	struct encl_op_get_from_buf get = {{ENCL_OP_GET_FROM_BUFFER}, 0};
 
 	assert_int_equal(call(f, 0, &put, EENTER, NULL), 0);
-	assert_int_equal(f->run.function, EEXIT);
+	assert_int_equal(f->run[0].function, EEXIT);
 	assert_int_equal(call(f, 0, &get, EENTER, NULL), 0);
-	assert_int_equal(f->run.function, EEXIT);
+	assert_int_equal(f->run[0].function, EEXIT);
 	assert_int_equal(get.value, put.value);
 }
 
 static void every_tcs_enters_and_sees_the_same_enclave(void **state)
 {
-	struct fixture *f = *state;
+	struct host_encl_fixture *f = *state;
 
 	for (int tcs = 0; tcs < ENCL_NR_TCS; tcs++) {
 		struct encl_op_put_to_buf put = {{ENCL_OP_PUT_TO_BUFFER}, 0x1000 + tcs};
@@ -105,14 +80,14 @@ static void every_tcs_enters_and_sees_the_same_enclave(void **state)
 
 		assert_int_equal(call(f, tcs, &put, EENTER, NULL), 0);
 		assert_int_equal(call(f, (tcs + 1) % ENCL_NR_TCS, &get, EENTER, NULL), 0);
-		assert_int_equal(f->run.function, EEXIT);
+		assert_int_equal(f->run[0].function, EEXIT);
 		assert_int_equal(get.value, 0x1000 + tcs);
 	}
 }
 
 static void enclave_reads_and_writes_untrusted_memory(void **state)
 {
-	struct fixture *f = *state;
+	struct host_encl_fixture *f = *state;
 	static uint64_t untrusted;
 	struct encl_op_put_to_addr put = {{ENCL_OP_PUT_TO_ADDRESS}, 0x5a5a, 0};
 	struct encl_op_get_from_addr get = {{ENCL_OP_GET_FROM_ADDRESS}, 0, 0};
@@ -127,12 +102,12 @@ static void enclave_reads_and_writes_untrusted_memory(void **state)
 
 static void vdso_preserves_rbx_and_rbp_but_not_r12_to_r15(void **state)
 {
-	struct fixture *f = *state;
+	struct host_encl_fixture *f = *state;
 	struct encl_op_header op = {ENCL_OP_CLOBBER_CALLEE_SAVED};
 	struct encl_call c;
 
 	assert_int_equal(call(f, 0, &op, EENTER, &c), 0);
-	assert_int_equal(f->run.function, EEXIT);
+	assert_int_equal(f->run[0].function, EEXIT);
 	assert_int_equal(c.rbx, c.rbx_before);
 	assert_int_equal(c.rbp, c.rbp_before);
 	assert_int_equal(c.r12, ENCL_CLOBBER_R12);
@@ -164,16 +139,16 @@ static int user_handler(long rdi, long rsi, long rdx, long rsp, long r8, long r9
 
 static void user_handler_runs_on_exit_and_its_value_is_returned(void **state)
 {
-	struct fixture *f = *state;
+	struct host_encl_fixture *f = *state;
 	struct encl_op_header op = {ENCL_OP_NOP};
 
 	memset(&handler_seen, 0, sizeof(handler_seen));
-	memset(&f->run, 0, sizeof(f->run));
-	f->run.tcs = (uint64_t)(uintptr_t)encl_addr(&f->encl, 0);
-	f->run.user_handler = (uint64_t)(uintptr_t)user_handler;
-	assert_int_equal(f->enter((uint64_t)(uintptr_t)&op, 0, 0, EENTER, 0, 0, &f->run), -1234);
+	memset(&f->run[0], 0, sizeof(f->run[0]));
+	f->run[0].tcs = (uint64_t)(uintptr_t)encl_addr(&f->encl, 0);
+	f->run[0].user_handler = (uint64_t)(uintptr_t)user_handler;
+	assert_int_equal(f->enter((uint64_t)(uintptr_t)&op, 0, 0, EENTER, 0, 0, &f->run[0]), -1234);
 	assert_int_equal(handler_seen.calls, 1);
-	assert_ptr_equal(handler_seen.run, &f->run);
+	assert_ptr_equal(handler_seen.run, &f->run[0]);
 	assert_int_equal(handler_seen.function, EEXIT);
 	assert_true(handler_seen.rsp != 0);
 	/* The handler's frame: 16-byte aligned stack at the call (frame address + 16). */
@@ -197,27 +172,27 @@ static int resume_handler(long rdi, long rsi, long rdx, long rsp, long r8, long 
 
 static void user_handler_positive_return_is_the_next_leaf(void **state)
 {
-	struct fixture *f = *state;
+	struct host_encl_fixture *f = *state;
 	struct encl_op_put_to_buf put = {{ENCL_OP_PUT_TO_BUFFER}, 0x4e57};
 	struct encl_op_get_from_buf get = {{ENCL_OP_GET_FROM_BUFFER}, 0};
 
 	fault_page = encl_addr(&f->encl, buffer_offset());
 	assert_int_equal(mprotect(fault_page, 4096, PROT_READ), 0);
 	memset(&handler_seen, 0, sizeof(handler_seen));
-	memset(&f->run, 0, sizeof(f->run));
-	f->run.tcs = (uint64_t)(uintptr_t)encl_addr(&f->encl, 4096);
-	f->run.user_handler = (uint64_t)(uintptr_t)resume_handler;
-	assert_int_equal(f->enter((uint64_t)(uintptr_t)&put, 0, 0, EENTER, 0, 0, &f->run), 0);
+	memset(&f->run[0], 0, sizeof(f->run[0]));
+	f->run[0].tcs = (uint64_t)(uintptr_t)encl_addr(&f->encl, 4096);
+	f->run[0].user_handler = (uint64_t)(uintptr_t)resume_handler;
+	assert_int_equal(f->enter((uint64_t)(uintptr_t)&put, 0, 0, EENTER, 0, 0, &f->run[0]), 0);
 	/* Called for the #PF (returned ERESUME) and for the EEXIT (returned 0). */
 	assert_int_equal(handler_seen.calls, 2);
-	assert_int_equal(f->run.function, EEXIT);
+	assert_int_equal(f->run[0].function, EEXIT);
 	assert_int_equal(call(f, 1, &get, EENTER, NULL), 0);
 	assert_int_equal(get.value, 0x4e57);
 }
 
 static void page_fault_in_enclave_is_reported_and_eresume_continues(void **state)
 {
-	struct fixture *f = *state;
+	struct host_encl_fixture *f = *state;
 	uint64_t off = buffer_offset();
 	void *page = encl_addr(&f->encl, off);
 	struct encl_op_put_to_buf put = {{ENCL_OP_PUT_TO_BUFFER}, 0x600d};
@@ -225,21 +200,22 @@ static void page_fault_in_enclave_is_reported_and_eresume_continues(void **state
 
 	assert_int_equal(mprotect(page, 4096, PROT_READ), 0);
 	assert_int_equal(call(f, 0, &put, EENTER, NULL), 0);
-	assert_int_equal(f->run.function, ERESUME);
-	assert_int_equal(f->run.exception_vector, 14);
-	assert_int_equal(f->run.exception_error_code, 0x7); /* P | W | U: page tables, not EPCM */
-	assert_int_equal(f->run.exception_addr, (uint64_t)(uintptr_t)page);
+	assert_int_equal(f->run[0].function, ERESUME);
+	assert_int_equal(f->run[0].exception_vector, 14);
+	assert_int_equal(f->run[0].exception_error_code,
+			 0x7); /* P | W | U: page tables, not EPCM */
+	assert_int_equal(f->run[0].exception_addr, (uint64_t)(uintptr_t)page);
 	/* Fix the protection and resume: the write completes and the enclave exits normally. */
 	assert_int_equal(mprotect(page, 4096, PROT_READ | PROT_WRITE), 0);
 	assert_int_equal(call(f, 0, &put, ERESUME, NULL), 0);
-	assert_int_equal(f->run.function, EEXIT);
+	assert_int_equal(f->run[0].function, EEXIT);
 	assert_int_equal(call(f, 0, &get, EENTER, NULL), 0);
 	assert_int_equal(get.value, 0x600d);
 }
 
 static void eenter_with_every_ssa_frame_in_use_is_gp(void **state)
 {
-	struct fixture *f = *state;
+	struct host_encl_fixture *f = *state;
 	uint64_t off = buffer_offset();
 	void *page = encl_addr(&f->encl, off);
 	struct encl_op_put_to_buf put = {{ENCL_OP_PUT_TO_BUFFER}, 1};
@@ -248,21 +224,21 @@ static void eenter_with_every_ssa_frame_in_use_is_gp(void **state)
 	/* An AEX leaves TCS 1 with its only SSA frame in use; EENTER then needs another. */
 	assert_int_equal(mprotect(page, 4096, PROT_READ), 0);
 	assert_int_equal(call(f, 1, &put, EENTER, NULL), 0);
-	assert_int_equal(f->run.function, ERESUME);
-	first = f->run;
+	assert_int_equal(f->run[0].function, ERESUME);
+	first = f->run[0];
 	/* CSSA == NSSA (one SSA frame, in use): EENTER #GP. */
 	assert_int_equal(call(f, 1, &put, EENTER, NULL), 0);
-	assert_int_equal(f->run.function, EENTER);
-	assert_int_equal(f->run.exception_vector, 13);
+	assert_int_equal(f->run[0].function, EENTER);
+	assert_int_equal(f->run[0].exception_vector, 13);
 	assert_int_equal(mprotect(page, 4096, PROT_READ | PROT_WRITE), 0);
-	f->run = first;
+	f->run[0] = first;
 	assert_int_equal(call(f, 1, &put, ERESUME, NULL), 0);
-	assert_int_equal(f->run.function, EEXIT);
+	assert_int_equal(f->run[0].function, EEXIT);
 }
 
 static void enclave_fd_is_a_character_device_and_dup_keeps_it(void **state)
 {
-	struct fixture *f = *state;
+	struct host_encl_fixture *f = *state;
 	struct stat st;
 	struct sgx_enclave_create create = {0};
 	int fd2;
@@ -283,7 +259,7 @@ static void enclave_fd_is_a_character_device_and_dup_keeps_it(void **state)
 
 static void provision_takes_a_provision_fd_and_refuses_others(void **state)
 {
-	struct fixture *f = *state;
+	struct host_encl_fixture *f = *state;
 	struct sgx_enclave_provision prov;
 	int fd = open("/dev/sgx_provision", O_RDONLY);
 
@@ -321,5 +297,5 @@ int main(int argc, char **argv)
 
 	host_test_parse_args(argc, argv);
 	host_test_require_emulation();
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, host_encl_setup, host_encl_teardown);
 }
