@@ -40,37 +40,8 @@
 
 struct host_test_args host_test_args;
 
-struct fixture {
-	struct encl encl;
-	vdso_sgx_enter_enclave_t enter;
-	struct sgx_enclave_run run[ENCL_NR_TCS];
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	if (host_encl_open(&f->encl, &f->enter)) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	encl_delete(&f->encl);
-	free(f);
-	return 0;
-}
-
 /* One EENTER (or the ERESUME that continues it) through TCS @tcs; the vDSO's return value. */
-static int call(struct fixture *f, int tcs, void *op, unsigned int function)
+static int call(struct host_encl_fixture *f, int tcs, void *op, unsigned int function)
 {
 	struct encl_call c = {.rdi = (uint64_t)(uintptr_t)op, .function = function};
 
@@ -91,7 +62,7 @@ static uint64_t buffer_offset(void)
 }
 
 /* EACCEPT inside the enclave (through TCS 1): the leaf's status. */
-static uint64_t eaccept(struct fixture *f, void *page, uint64_t flags)
+static uint64_t eaccept(struct host_encl_fixture *f, void *page, uint64_t flags)
 {
 	struct encl_op_eaccept op = {{ENCL_OP_EACCEPT}, (uint64_t)(uintptr_t)page, flags, ~0ull};
 
@@ -111,7 +82,7 @@ struct exit_seen {
 };
 
 static struct {
-	struct fixture *f;
+	struct host_encl_fixture *f;
 	void *page;
 	int nr;
 	struct exit_seen exits[MAX_EXITS];
@@ -151,7 +122,7 @@ static int on_exit_of_tcs0(long rdi, long rsi, long rdx, long rsp, long r8, long
 }
 
 /* EENTER TCS 0 with the handler above; the vDSO's return value. */
-static int call_handled(struct fixture *f, void *op, void *page)
+static int call_handled(struct host_encl_fixture *f, void *op, void *page)
 {
 	struct encl_call c = {.rdi = (uint64_t)(uintptr_t)op, .function = EENTER};
 
@@ -180,7 +151,7 @@ static void assert_epcm_fault(const struct exit_seen *e, uint32_t error_code, vo
  */
 static void write_to_page_restricted_to_read_faults_with_epcm_bit(void **state)
 {
-	struct fixture *f = *state;
+	struct host_encl_fixture *f = *state;
 	uint64_t off = buffer_offset();
 	void *page = encl_addr(&f->encl, off);
 	struct encl_op_put_to_buf put = {{ENCL_OP_PUT_TO_BUFFER}, 0x1111};
@@ -215,7 +186,7 @@ static void write_to_page_restricted_to_read_faults_with_epcm_bit(void **state)
 }
 
 /* The last page of ELRANGE when the image leaves it unused (a hole EAUG may fill). */
-static void *hole_page(struct fixture *f)
+static void *hole_page(struct host_encl_fixture *f)
 {
 	uint64_t off = f->encl.size - 4096;
 
@@ -231,7 +202,7 @@ static void *hole_page(struct fixture *f)
  */
 static void eaug_page_touched_before_eaccept_faults_with_epcm_bit(void **state)
 {
-	struct fixture *f = *state;
+	struct host_encl_fixture *f = *state;
 	void *page = hole_page(f);
 	struct encl_op_get_from_addr get = {{ENCL_OP_GET_FROM_ADDRESS}, 0x5a5a, 0};
 	struct encl_op_put_to_addr put = {{ENCL_OP_PUT_TO_ADDRESS}, 0x3333, 0};
@@ -266,9 +237,9 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(write_to_page_restricted_to_read_faults_with_epcm_bit,
-					    setup, teardown),
+					    host_encl_setup, host_encl_teardown),
 	    cmocka_unit_test_setup_teardown(eaug_page_touched_before_eaccept_faults_with_epcm_bit,
-					    setup, teardown),
+					    host_encl_setup, host_encl_teardown),
 	};
 
 	host_test_parse_args(argc, argv);
