@@ -53,6 +53,13 @@ static void init_encl(struct dt *d, struct dt_encl *e)
 	free(s);
 }
 
+/* A kernel without SGX2 and an ESIZE enclave created (ECREATE only) on it. */
+static void start_encl(struct dt *d, struct dt_encl *e)
+{
+	dt_init(d, 16ull << 20, false);
+	dt_encl_build(d, e, ESIZE, 0);
+}
+
 static void test_mapped_pages_show_what_eadd_copied(void **state)
 {
 	struct dt d;
@@ -60,8 +67,7 @@ static void test_mapped_pages_show_what_eadd_copied(void **state)
 	const uint8_t *p;
 
 	(void)state;
-	dt_init(&d, 16ull << 20, false);
-	dt_encl_build(&d, &e, ESIZE, 0);
+	start_encl(&d, &e);
 	dt_encl_add(&d, &e, 0x2000, 2, REG(RW), true);
 	p = map(&d, &e, 0, ESIZE, PROT_READ | PROT_WRITE);
 	assert_memory_equal(p + 0x2000, e.page, 4096);
@@ -96,8 +102,7 @@ static void test_pages_added_after_mmap_appear_in_the_mapping(void **state)
 	const uint8_t *p;
 
 	(void)state;
-	dt_init(&d, 16ull << 20, false);
-	dt_encl_build(&d, &e, ESIZE, 0);
+	start_encl(&d, &e);
 	p = map(&d, &e, 0, ESIZE, PROT_READ);
 	dt_encl_add(&d, &e, 0x4000, 1, REG(SGX_SECINFO_R), true);
 	assert_memory_equal(p + 0x4000, e.page, 4096);
@@ -184,8 +189,7 @@ static void test_page_tables_follow_mprotect_per_page(void **state)
 	const struct sgx_mmu *mmu;
 
 	(void)state;
-	dt_init(&d, 16ull << 20, false);
-	dt_encl_build(&d, &e, ESIZE, 0);
+	start_encl(&d, &e);
 	dt_encl_add(&d, &e, 0x1000, 3, REG(RW | SGX_SECINFO_X), true);
 	mmu = sgxk_mmu(d.k);
 	map(&d, &e, 0x1000, 0x3000, PROT_READ | PROT_WRITE);
