@@ -212,5 +212,12 @@ void sgxk_proc_vmas_destroy(struct sgxk *k);
 /* fork: hold the snapshot's lock across it; release it (parent) or reset the snapshot (child). */
 void sgxk_proc_vmas_fork_lock(struct sgxk *k);
 void sgxk_proc_vmas_fork_unlock(struct sgxk *k, bool child);
+/*
+ * How the provider reads the mappings: PROCMAP_QUERY per lookup where the kernel has it
+ * (falling back to MAPS for good at the first ENOTTY), or a /proc/self/maps snapshot per ioctl.
+ * Tests force MAPS to cover the path older kernels take; the mode in use is returned.
+ */
+enum sgxk_vmas_mode { SGXK_VMAS_QUERY, SGXK_VMAS_MAPS };
+enum sgxk_vmas_mode sgxk_proc_vmas_mode(struct sgxk *k, const enum sgxk_vmas_mode *set);
 
 #endif

@@ -1,18 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The default source-mapping provider: what the kernel reads from a VMA, taken from
- * /proc/self/maps, /proc/self/smaps (each mapping's "Anonymous:"/"Swap:" counters: was a
- * private file mapping written?) and, for noexec, statvfs(2) of the backing file or
- * /proc/self/mountinfo by device.  Each is read at most once per ioctl and only when needed:
- * refresh() marks the snapshot stale, the first lookup rereads maps, the first lookup of a
- * private file mapping reads smaps (it walks page tables, far slower than maps), and every
- * later lookup in that ioctl is a binary search.
+ * The default source-mapping provider: what the kernel reads from a VMA.  Two ways in:
+ *
+ *  - PROCMAP_QUERY (Linux 6.11): one ioctl on /proc/self/maps answers for one address (range,
+ *    protections, device, inode, path), so a lookup costs three system calls whatever the
+ *    number of mappings;
+ *  - on older kernels (the ioctl is ENOTTY), a snapshot of /proc/self/maps, read at most once
+ *    per ioctl: refresh() marks it stale, the first lookup rereads it, every later lookup in
+ *    that ioctl is a binary search.
+ *
+ * Either way /proc/self/smaps tells whether a private file mapping has been written (its
+ * "Anonymous:"/"Swap:" counters: the kernel's vma->anon_vma), read only for such a mapping (it
+ * walks page tables, far slower than maps), and statvfs(2) of the backing file, or
+ * /proc/self/mountinfo by device, whether its mount is noexec.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -24,8 +31,35 @@ struct proc_vma {
 	bool noexec_known;
 };
 
+/* <linux/fs.h> of Linux 6.11; Debian 12's headers predate it. */
+#ifndef PROCMAP_QUERY
+struct procmap_query {
+	uint64_t size;
+	uint64_t query_flags;
+	uint64_t query_addr;
+	uint64_t vma_start;
+	uint64_t vma_end;
+	uint64_t vma_flags;
+	uint64_t vma_page_size;
+	uint64_t vma_offset;
+	uint64_t inode;
+	uint32_t dev_major;
+	uint32_t dev_minor;
+	uint32_t vma_name_size;
+	uint32_t build_id_size;
+	uint64_t vma_name_addr;
+	uint64_t build_id_addr;
+};
+#define PROCMAP_QUERY _IOWR('f', 17, struct procmap_query)
+#endif
+#define PROCMAP_QUERY_VMA_READABLE   0x01
+#define PROCMAP_QUERY_VMA_WRITABLE   0x02
+#define PROCMAP_QUERY_VMA_EXECUTABLE 0x04
+#define PROCMAP_QUERY_VMA_SHARED     0x08
+
 struct sgxk_proc_vmas {
 	pthread_mutex_t lock;
+	enum sgxk_vmas_mode mode;
 	bool stale;
 	bool written_known; /* smaps read for this snapshot */
 	struct proc_vma *v;
@@ -79,6 +113,16 @@ static bool private_inode(const char *path)
 	       !strncmp(path, "/memfd:", 7) || !strncmp(path, "/dev/shm/", 9);
 }
 
+/* Anonymous memory in every form: no inode, a special name ("[heap]"), or an IS_PRIVATE inode. */
+static void classify(struct sgxk_vma *v)
+{
+	v->anonymous = v->ino == 0 || v->path[0] != '/' || private_inode(v->path);
+	if (v->anonymous) {
+		v->dev = 0;
+		v->ino = 0;
+	}
+}
+
 /* "start-end perms offset maj:min inode   path" */
 static int parse_header(const char *line, struct sgxk_vma *v)
 {
@@ -102,11 +146,7 @@ static int parse_header(const char *line, struct sgxk_vma *v)
 	while (*line == ' ' || *line == '\t')
 		line++;
 	snprintf(v->path, sizeof(v->path), "%.*s", (int)strcspn(line, "\n"), line);
-	v->anonymous = ino == 0 || v->path[0] != '/' || private_inode(v->path);
-	if (v->anonymous) {
-		v->dev = 0;
-		v->ino = 0;
-	}
+	classify(v);
 	return 0;
 }
 
@@ -169,15 +209,16 @@ static struct proc_vma *find(struct sgxk_proc_vmas *p, uint64_t addr)
 /*
  * smaps: header lines, then "Key: value kB" lines for the mapping above them.  A private file
  * mapping with anonymous (or swapped) pages has been written: the kernel's vma->anon_vma.
+ * @written is called for each such mapping with its start address.
  */
-static void load_written(struct sgxk_proc_vmas *p)
+static void scan_written(void (*written)(void *ctx, uint64_t start), void *ctx)
 {
 	size_t len;
 	char *buf = read_proc("/proc/self/smaps", &len), *line, *next;
-	struct proc_vma *cur = NULL;
 	struct sgxk_vma v;
+	bool candidate = false, reported = false;
+	uint64_t start = 0;
 
-	p->written_known = true;
 	if (!buf)
 		return;
 	for (line = buf; *line; line = next) {
@@ -186,16 +227,45 @@ static void load_written(struct sgxk_proc_vmas *p)
 		next = strchr(line, '\n');
 		next = next ? next + 1 : line + strlen(line);
 		if (!parse_header(line, &v)) {
-			cur = find(p, v.start);
-			if (cur && cur->v.start != v.start)
-				cur = NULL;
-		} else if (cur && (sscanf(line, "Anonymous: %llu", &kb) == 1 ||
-				   sscanf(line, "Swap: %llu", &kb) == 1)) {
-			if (kb && !cur->v.anonymous && !cur->v.shared)
-				cur->v.written = true;
+			candidate = !v.anonymous && !v.shared;
+			reported = false;
+			start = v.start;
+		} else if (candidate && !reported &&
+			   (sscanf(line, "Anonymous: %llu", &kb) == 1 ||
+			    sscanf(line, "Swap: %llu", &kb) == 1) &&
+			   kb) {
+			written(ctx, start);
+			reported = true;
 		}
 	}
 	free(buf);
+}
+
+static void snapshot_written(void *ctx, uint64_t start)
+{
+	struct proc_vma *pv = find(ctx, start);
+
+	if (pv && pv->v.start == start)
+		pv->v.written = true;
+}
+
+static void load_written(struct sgxk_proc_vmas *p)
+{
+	p->written_known = true;
+	scan_written(snapshot_written, p);
+}
+
+struct one_vma {
+	uint64_t start;
+	bool written;
+};
+
+static void one_written(void *ctx, uint64_t start)
+{
+	struct one_vma *o = ctx;
+
+	if (o->start == start)
+		o->written = true;
 }
 
 /* The mount holding device @dev has the noexec option (mountinfo field 6). */
@@ -227,18 +297,61 @@ static bool mountinfo_noexec(dev_t dev)
 }
 
 /* VM_MAYEXEC is clear on a file mapping whose mount is noexec (path_noexec at mmap). */
-static void resolve_noexec(struct proc_vma *pv)
+static void resolve_noexec(struct sgxk_vma *v)
 {
 	struct statvfs st;
-	const char *path = pv->v.path;
 
-	pv->noexec_known = true;
-	if (pv->v.anonymous)
+	if (v->anonymous)
 		return;
-	if (!strstr(path, " (deleted)") && !statvfs(path, &st))
-		pv->v.noexec = st.f_flag & ST_NOEXEC;
+	if (!strstr(v->path, " (deleted)") && !statvfs(v->path, &st))
+		v->noexec = st.f_flag & ST_NOEXEC;
 	else
-		pv->v.noexec = mountinfo_noexec(pv->v.dev);
+		v->noexec = mountinfo_noexec(v->dev);
+}
+
+/*
+ * One PROCMAP_QUERY for the mapping containing @addr: 0; -EFAULT when nothing is mapped
+ * there; -ENOTTY when the kernel has no such ioctl (before 6.11).
+ */
+static int query(uint64_t addr, struct sgxk_vma *v)
+{
+	struct procmap_query q = {
+	    .size = sizeof(q),
+	    .query_addr = addr,
+	    .vma_name_addr = (uint64_t)(uintptr_t)v->path,
+	    .vma_name_size = sizeof(v->path),
+	};
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -EFAULT;
+	ret = ioctl(fd, PROCMAP_QUERY, &q) ? -errno : 0;
+	close(fd);
+	if (ret == -ENOTTY || ret == -EINVAL || ret == -ENOSYS)
+		return -ENOTTY;
+	if (ret)
+		return -EFAULT; /* ENOENT: no mapping there */
+	if (!q.vma_name_size)
+		v->path[0] = '\0';
+	v->start = q.vma_start;
+	v->end = q.vma_end;
+	v->prot = (q.vma_flags & PROCMAP_QUERY_VMA_READABLE ? PROT_READ : 0) |
+		  (q.vma_flags & PROCMAP_QUERY_VMA_WRITABLE ? PROT_WRITE : 0) |
+		  (q.vma_flags & PROCMAP_QUERY_VMA_EXECUTABLE ? PROT_EXEC : 0);
+	v->shared = q.vma_flags & PROCMAP_QUERY_VMA_SHARED;
+	v->dev = makedev(q.dev_major, q.dev_minor);
+	v->ino = (ino_t)q.inode;
+	v->written = false;
+	v->noexec = false;
+	classify(v);
+	if (!v->anonymous && !v->shared) {
+		struct one_vma o = {.start = v->start};
+
+		scan_written(one_written, &o);
+		v->written = o.written;
+	}
+	resolve_noexec(v);
+	return 0;
 }
 
 static int proc_refresh(void *ctx)
@@ -258,6 +371,15 @@ static int proc_lookup(void *ctx, uint64_t addr, struct sgxk_vma *vma)
 	int ret = -EFAULT;
 
 	pthread_mutex_lock(&p->lock);
+	if (p->mode == SGXK_VMAS_QUERY) {
+		ret = query(addr, vma);
+		if (ret != -ENOTTY) {
+			pthread_mutex_unlock(&p->lock);
+			return ret;
+		}
+		p->mode = SGXK_VMAS_MAPS; /* for good: the kernel predates PROCMAP_QUERY */
+		ret = -EFAULT;
+	}
 	if (p->stale) {
 		if (load(p)) {
 			pthread_mutex_unlock(&p->lock);
@@ -271,8 +393,10 @@ static int proc_lookup(void *ctx, uint64_t addr, struct sgxk_vma *vma)
 			load_written(p);
 			pv = find(p, addr);
 		}
-		if (pv && !pv->noexec_known)
-			resolve_noexec(pv);
+		if (pv && !pv->noexec_known) {
+			resolve_noexec(&pv->v);
+			pv->noexec_known = true;
+		}
 		if (pv) {
 			*vma = pv->v;
 			ret = 0;
@@ -295,6 +419,21 @@ int sgxk_proc_vmas_create(struct sgxk *k)
 	k->proc_provider.refresh = proc_refresh;
 	k->proc_provider.lookup = proc_lookup;
 	return 0;
+}
+
+enum sgxk_vmas_mode sgxk_proc_vmas_mode(struct sgxk *k, const enum sgxk_vmas_mode *set)
+{
+	struct sgxk_proc_vmas *p = k->proc_vmas;
+	enum sgxk_vmas_mode mode;
+
+	pthread_mutex_lock(&p->lock);
+	if (set) {
+		p->mode = *set;
+		p->stale = true;
+	}
+	mode = p->mode;
+	pthread_mutex_unlock(&p->lock);
+	return mode;
 }
 
 /* fork (driver.c): the snapshot's lock is held across it; the child's snapshot is stale. */

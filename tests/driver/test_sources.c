@@ -3,7 +3,9 @@
  * The source mappings the kernel reads from /proc (the default provider): anonymous memory in
  * every disguise (private, shared anonymous, SysV, memfd), file mappings with their path,
  * device and inode, private file mappings that were written (COW pages), noexec mounts; and
- * the driver rules built on them: noexec -> EACCES for any page, page_prot = source.
+ * the driver rules built on them: noexec -> EACCES for any page, page_prot = source.  Every
+ * test runs twice: with PROCMAP_QUERY (Linux 6.11+) and with the /proc/self/maps snapshot that
+ * older kernels get.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +20,7 @@
 #include <sys/mount.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -27,6 +30,14 @@
 
 #define REG(p) (SGX_SECINFO_TYPE(SGX_PT_REG) | (p))
 
+static enum sgxk_vmas_mode mode; /* the group being run */
+
+/* The provider of @d reads mappings the way this group tests. */
+static void use_mode(struct dt *d)
+{
+	assert_int_equal(sgxk_proc_vmas_mode(d->k, &mode), mode);
+}
+
 static struct sgxk_vma *lookup(struct dt *d, const void *addr)
 {
 	static struct sgxk_vma v;
@@ -35,6 +46,8 @@ static struct sgxk_vma *lookup(struct dt *d, const void *addr)
 	assert_int_equal(p->refresh(p->ctx), 0);
 	if (p->lookup(p->ctx, (uint64_t)(uintptr_t)addr, &v))
 		return NULL;
+	/* Only a kernel without the ioctl moves the provider from QUERY to MAPS. */
+	assert_int_equal(sgxk_proc_vmas_mode(d->k, NULL), mode);
 	return &v;
 }
 
@@ -62,6 +75,7 @@ static void test_anonymous_memory_in_every_form_is_anonymous(void **state)
 
 	(void)state;
 	dt_init(&d, 16ull << 20, false);
+	use_mode(&d);
 	priv = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	shared = mmap(NULL, 8192, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	shmid = shmget(IPC_PRIVATE, 8192, IPC_CREAT | 0600);
@@ -114,6 +128,7 @@ static void test_file_mappings_carry_path_inode_and_written_state(void **state)
 
 	(void)state;
 	dt_init(&d, 16ull << 20, false);
+	use_mode(&d);
 	scratch_file(path, sizeof(path), "/var/tmp");
 	fd = open(path, O_RDONLY);
 	assert_int_equal(fstat(fd, &st), 0);
@@ -177,6 +192,7 @@ static void test_add_pages_from_a_noexec_mount_is_eacces_for_any_page(void **sta
 		skip();
 	}
 	dt_init(&d, 16ull << 20, false);
+	use_mode(&d);
 	scratch_file(path, sizeof(path), dir);
 	fd = open(path, O_RDONLY);
 	src = mmap(NULL, 16384, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -221,6 +237,7 @@ static void test_page_prot_source_caps_pages_at_the_source_mapping(void **state)
 	dt_setup(&d, 16ull << 20, false, false);
 	d.opts.config.page_prot = SOFTSGX_PAGE_PROT_SOURCE;
 	dt_start(&d);
+	use_mode(&d);
 	scratch_file(path, sizeof(path), "/var/tmp");
 	fd = open(path, O_RDONLY);
 	rx = mmap(NULL, 16384, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
@@ -262,6 +279,7 @@ static void test_page_prot_secinfo_ignores_the_source_mapping(void **state)
 
 	(void)state;
 	dt_init(&d, 16ull << 20, false);
+	use_mode(&d);
 	scratch_file(path, sizeof(path), "/var/tmp");
 	fd = open(path, O_RDONLY);
 	ro = mmap(NULL, 16384, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -291,5 +309,21 @@ int main(void)
 	    cmocka_unit_test(test_add_pages_from_a_noexec_mount_is_eacces_for_any_page),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+	int failed;
+
+	uname(&u);
+	sscanf(u.release, "%u.%u", &major, &minor);
+	if (major > 6 || (major == 6 && minor >= 11)) {
+		mode = SGXK_VMAS_QUERY;
+		failed = cmocka_run_group_tests_name("procmap_query", tests, NULL, NULL);
+	} else {
+		printf("SKIP procmap_query: kernel %s predates PROCMAP_QUERY (6.11); the provider "
+		       "reads /proc/self/maps there, tested below\n",
+		       u.release);
+		failed = 0;
+	}
+	mode = SGXK_VMAS_MAPS;
+	return failed + cmocka_run_group_tests_name("proc_maps_snapshot", tests, NULL, NULL);
 }
