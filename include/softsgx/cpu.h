@@ -106,6 +106,17 @@ enum sgx_fault {
 int sgx_encls_ecreate(struct sgx_cpu *cpu, const struct sgx_pageinfo *pageinfo, void *epc_secs);
 int sgx_encls_eadd(struct sgx_cpu *cpu, const struct sgx_pageinfo *pageinfo, void *epc_page);
 int sgx_encls_eextend(struct sgx_cpu *cpu, void *epc_secs, void *epc_chunk);
+/*
+ * Sixteen EEXTENDs in a row, one per 256-byte chunk of @epc_page in ascending order, as the
+ * kernel issues them for SGX_PAGE_MEASURE (sgx_encl_extend): the result and the measurement are
+ * exactly those of the sixteen leaves.  The checks are made once (the chunks share the page's
+ * EPCM entry and SECS, so they would give the same answer sixteen times).  @between, when not
+ * NULL, runs after each chunk's leaf with the chunk's offset in the page (the kernel model
+ * prefetches its next pages there, spread over the hashing).  An @epc_page that is not
+ * page-aligned is a #GP.
+ */
+int sgx_encls_eextend_page(struct sgx_cpu *cpu, void *epc_secs, void *epc_page,
+			   void (*between)(void *ctx, unsigned int offset), void *ctx);
 int sgx_encls_einit(struct sgx_cpu *cpu, const struct sgx_sigstruct *sigstruct, void *epc_secs,
 		    const void *einittoken);
 int sgx_encls_eremove(struct sgx_cpu *cpu, void *epc_page);

@@ -190,6 +190,39 @@ static int eextend_locked(struct sgx_cpu *cpu, void *epc_secs, void *epc_chunk)
 	return 0;
 }
 
+/* The sixteen leaves: one check stands for all (same EPCM entry, same SECS), one update. */
+static int eextend_page_locked(struct sgx_cpu *cpu, void *epc_secs, void *epc_page,
+			       void (*between)(void *ctx, unsigned int offset), void *ctx)
+{
+	struct sgx_encl *encl;
+	uint64_t offset;
+	int ret;
+
+	if ((uintptr_t)epc_page % SGX_PAGE_SIZE)
+		return SGX_FAULT_GP;
+	ret = eextend_check(cpu, epc_secs, epc_page, &encl, &offset);
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < SGX_PAGE_SIZE; i += SGX_EEXTEND_CHUNK) {
+		if (sgx_measure_eextend(&encl->measure, offset + i, (uint8_t *)epc_page + i))
+			return SGX_FAULT_GP;
+		if (between)
+			between(ctx, i);
+	}
+	return 0;
+}
+
+int sgx_encls_eextend_page(struct sgx_cpu *cpu, void *epc_secs, void *epc_page,
+			   void (*between)(void *ctx, unsigned int offset), void *ctx)
+{
+	int ret;
+
+	sgx_encls_enter(cpu);
+	ret = eextend_page_locked(cpu, epc_secs, epc_page, between, ctx);
+	sgx_encls_leave(cpu);
+	return ret;
+}
+
 int sgx_encls_eextend(struct sgx_cpu *cpu, void *epc_secs, void *epc_chunk)
 {
 	int ret;
