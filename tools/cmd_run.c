@@ -11,6 +11,10 @@
  * __vdso_sgx_enter_enclave through ld.so find it too; where ptrace is refused the run goes on
  * without, saying so.  The program itself is exec'd by this process, as without the helper: same
  * pid, parent and exit status.
+ *
+ * Programs the program execs are armed the same way: the preload library's exec wrappers exec
+ * this binary in a hidden mode (run_exec_armed, `softsgx run --exec-armed`, launch.h), whose
+ * path `softsgx run` passes in SOFTSGX_LAUNCHER.
  */
 #include <elf.h>
 #include <errno.h>
@@ -24,6 +28,7 @@
 #include <asm/prctl.h>
 #include <cpuid.h>
 #include <sys/auxv.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
@@ -49,9 +54,10 @@ static void run_usage(FILE *out)
 	    "                   default: $SOFTSGX_CONF, else built-in defaults\n"
 	    "  --context SCON   the SELinux context the program runs in (when the host has "
 	    "none)\n"
-	    "  --no-ptrace      do not advertise the substitute vDSO to ld.so at exec (programs\n"
-	    "                   that find __vdso_sgx_enter_enclave through linux-vdso.so.1 then\n"
-	    "                   do not find it; getauxval(AT_SYSINFO_EHDR) still does)\n\n"
+	    "  --no-ptrace      do not advertise the substitute vDSO to ld.so at exec, neither\n"
+	    "                   PROGRAM's nor that of the programs it execs (programs that find\n"
+	    "                   __vdso_sgx_enter_enclave through linux-vdso.so.1 then do not\n"
+	    "                   find it; getauxval(AT_SYSINFO_EHDR) still does)\n\n"
 	    "Environment: SOFTSGX_QUIET=1 silences the host-feature warnings.\n"
 	    "Statically linked programs cannot be run (LD_PRELOAD does not reach them).\n");
 }
@@ -205,16 +211,91 @@ static bool traceable(const char *path)
 	       getxattr(path, "security.capability", NULL, 0) <= 0;
 }
 
-static void arm_vdso_for_ldso(const char *prog)
+/*
+ * Arm the helper for the exec of @prog; false when ptrace was refused (said unless quiet).  A
+ * child subreaper is not armed: the double-forked helper would be reparented to it, and the
+ * program would find an unknown child in its wait().
+ */
+static bool arm_vdso_for_ldso(const char *prog)
 {
 	const char *quiet = getenv("SOFTSGX_QUIET");
 	bool q = quiet && !strcmp(quiet, "1");
 	struct softsgx_err err = {0};
+	int subreaper = 0;
 
 	if (!traceable(prog))
-		return;
-	if (launch_vdso_arm(q, &err) && !q)
+		return true;
+	if (!prctl(PR_GET_CHILD_SUBREAPER, &subreaper) && subreaper) {
+		if (!q)
+			fprintf(stderr, LAUNCH_VDSO_UNAVAILABLE "\n",
+				"this process is a child subreaper: the ptrace helper would become "
+				"the program's child");
+		return true;
+	}
+	if (!launch_vdso_arm(q, &err))
+		return true;
+	if (!q)
 		fprintf(stderr, LAUNCH_VDSO_UNAVAILABLE "\n", err.msg);
+	return false;
+}
+
+/* This executable's absolute path, for LAUNCH_ENV_LAUNCHER; "" when unknown (do not arm). */
+static const char *launcher_path(char *out, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", out, size - 1);
+
+	if (n <= 0 || out[0] != '/')
+		return "";
+	out[n] = '\0';
+	return out;
+}
+
+/* The environment the exec wrapper took LD_PRELOAD out of, with it back at @index. */
+static char **env_with_preload(const char *index, const char *preload)
+{
+	size_t n = 0, at;
+	char **env, *entry;
+
+	while (environ[n])
+		n++;
+	at = strtoul(index, NULL, 10);
+	if (at > n || asprintf(&entry, "LD_PRELOAD=%s", preload) < 0 ||
+	    !(env = malloc((n + 2) * sizeof(*env))))
+		return environ;
+	memcpy(env, environ, at * sizeof(*env));
+	env[at] = entry;
+	memcpy(env + at + 1, environ + at, (n - at + 1) * sizeof(*env));
+	return env;
+}
+
+/*
+ * softsgx run --exec-armed PATH INDEX PRELOAD ARGV...: an exec of the program's, sent here by
+ * the preload library's wrappers (src/host/exec.c) in the caller's pid, which checked that PATH
+ * is a dynamic ELF program the kernel will start.  Arm as `softsgx run` does and exec PATH with
+ * ARGV and the caller's environment.  Where ptrace is refused, LAUNCH_ENV_LAUNCHER is emptied
+ * so that the programs exec'd below do not try again (and say so again).  Should the exec fail
+ * after all (a race with the file, ETXTBSY, an LSM), the caller is already gone: say it and exit
+ * as a shell would.
+ */
+static int run_exec_armed(int argc, char **argv)
+{
+	const char *path;
+	char **env;
+	int err;
+
+	if (argc < 6)
+		return tool_usage_error("run", "%s: expected PATH INDEX PRELOAD ARGV...",
+					LAUNCH_EXEC_OPTION);
+	path = argv[2];
+	env = env_with_preload(argv[3], argv[4]);
+	environ = env;
+	if (!arm_vdso_for_ldso(path))
+		setenv(LAUNCH_ENV_LAUNCHER, "", 1);
+	execve(path, argv + 5, environ);
+	err = errno;
+	tool_error("run: %s: %s (exec'd through the launcher, the calling program is gone)", path,
+		   strerror(err));
+	return err == ENOENT ? 127 : 126;
 }
 
 static int check_conf(const char *path, char *abs, size_t size)
@@ -246,8 +327,12 @@ int cmd_run(int argc, char **argv)
 	};
 	const char *conf = NULL, *context = NULL;
 	char lib[PATH_MAX], conf_abs[PATH_MAX], prog[PATH_MAX];
+	char self[PATH_MAX];
 	bool use_ptrace = true, found;
 	int c;
+
+	if (argc > 1 && !strcmp(argv[1], LAUNCH_EXEC_OPTION))
+		return run_exec_armed(argc, argv);
 
 	/* "+": stop at PROGRAM, whose own options are its own. */
 	while ((c = getopt_long(argc, argv, "+hc:Z:", opts, NULL)) != -1) {
@@ -285,8 +370,10 @@ int cmd_run(int argc, char **argv)
 	warn_host_features();
 	if (set_preload(lib))
 		return tool_error("run: cannot set LD_PRELOAD: %s", strerror(errno));
-	if (use_ptrace && found)
-		arm_vdso_for_ldso(prog);
+	/* Programs exec'd below are armed through this binary, unless this one was not. */
+	setenv(LAUNCH_ENV_LAUNCHER, use_ptrace ? launcher_path(self, sizeof(self)) : "", 1);
+	if (use_ptrace && found && !arm_vdso_for_ldso(prog))
+		setenv(LAUNCH_ENV_LAUNCHER, "", 1);
 	execvp(argv[optind], argv + optind);
 	tool_error("run: %s: %s", argv[optind], strerror(errno));
 	return errno == ENOENT ? 127 : 126;

@@ -33,6 +33,21 @@ int launch_vdso_arm(bool quiet, struct softsgx_err *err);
 int launch_vdso_symbol(const void *img, size_t size, const char *name, uint64_t *off,
 		       struct softsgx_err *err);
 
+/*
+ * How exec'd programs get the same step (src/host/exec.c, tools/cmd_run.c).  `softsgx run`
+ * names itself in LAUNCH_ENV_LAUNCHER (empty: --no-ptrace, or ptrace was refused, so programs
+ * exec'd below it exec plainly).  The preload library's exec wrappers turn an exec of a dynamic
+ * ELF program that gets the library into an exec of
+ *
+ *	LAUNCHER run LAUNCH_EXEC_OPTION PATH INDEX PRELOAD ARGV...
+ *
+ * with the caller's environment minus its LD_PRELOAD entry (so the launcher runs without the
+ * library); INDEX is where that entry was and PRELOAD its value.  The launcher puts
+ * it back, arms the helper as `softsgx run` does, and execs PATH with ARGV and that environment.
+ */
+#define LAUNCH_ENV_LAUNCHER "SOFTSGX_LAUNCHER"
+#define LAUNCH_EXEC_OPTION  "--exec-armed"
+
 /* What the run says when it goes on without (a printf format taking the reason). */
 #define LAUNCH_VDSO_UNAVAILABLE                                                                    \
 	"softsgx: the substitute vDSO is not advertised to ld.so in this run (%s): "               \
