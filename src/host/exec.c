@@ -43,7 +43,8 @@
 extern char **environ;
 
 static const char *const carried[] = {
-    "LD_PRELOAD", SOFTSGX_ENV_CONF, SOFTSGX_ENV_CONTEXT, SOFTSGX_ENV_QUIET, LAUNCH_ENV_LAUNCHER,
+    "LD_PRELOAD",      SOFTSGX_ENV_CONF,   SOFTSGX_ENV_CONTEXT,
+    SOFTSGX_ENV_QUIET, SOFTSGX_ENV_WARNED, LAUNCH_ENV_LAUNCHER,
 };
 #define NR_CARRIED (sizeof(carried) / sizeof(carried[0]))
 

@@ -46,4 +46,18 @@ if grep -qF "every enclave is denied" "$work/err"; then
 else
 	echo "ok: no warning for a program that does not use SGX"
 fi
+# Host-feature warnings (no protection keys, no CPUID faulting...) are said once per run, also
+# when the program execs another with an explicit environment that lacks our variables.
+"$softsgx" run -- "$loader" "$sgxs" "$sig" >"$work/out" 2>"$work/err.top"
+"$softsgx" run -- python3 -c 'import os, sys; os.execve(sys.argv[1], sys.argv[1:], {})' \
+	"$loader" "$sgxs" "$sig" >"$work/out" 2>"$work/err.exec"
+status=$?
+top=$(grep -c '^softsgx: ' "$work/err.top")
+execd=$(grep -c '^softsgx: ' "$work/err.exec")
+if [ "$status" = 0 ] && [ "$execd" = "$top" ]; then
+	echo "ok: a program exec'd with an empty environment runs emulated and repeats no warning ($top line(s) on this host)"
+else
+	echo "FAILED: exec'd with an empty environment: exit $status, $execd warning line(s) against $top for the program run directly:"
+	cat "$work/err.exec"; fail=1
+fi
 exit $fail
