@@ -111,9 +111,8 @@ void host_wrgsbase(uint64_t base);
 struct host_thread {
 	uint64_t magic;
 	struct sgx_lp lp;
-	void *altstack;		/* our sigaltstack: how a handler finds this without TLS */
-	bool borrowed_altstack; /* the thread's own altstack was in use: known by that one */
-	size_t altstack_size;
+	void *altstack;	      /* our sigaltstacks, one per handler level: how a handler finds */
+	size_t altstack_size; /* this without TLS (uc_stack is one of them); one level's size */
 	size_t map_size;
 	pid_t tid;
 	/* The program's own sigaltstack request while ours is installed (sigaltstack()). */
@@ -136,6 +135,18 @@ struct host_thread *thread_peek(void);
 struct host_thread *thread_from_ucontext(const ucontext_t *uc);
 /* sigaltstack() for a thread with our state: 0 or -errno; -ENOSYS: not ours, pass through. */
 int thread_sigaltstack(const stack_t *ss, stack_t *old);
+/*
+ * Before a program handler runs (signals.c): arm the alternate stack level after the one this
+ * code runs on, so that a fault of enclave code the handler enters never lands on its frames.
+ * The sigreturn of the handler's frame re-arms its own level (uc_stack).  One system call.
+ */
+void thread_altstack_next(struct host_thread *t);
+/*
+ * At the end of a handler delivered before the thread had our state (it got it meanwhile):
+ * point uc_stack at our first level, which the sigreturn would otherwise replace with what was
+ * armed at delivery (nothing, or the program's stack).  No system call.
+ */
+void thread_keep_altstack(const struct host_thread *t, ucontext_t *uc);
 
 /* ---- vdso.c: the substitute vDSO ---- */
 

@@ -188,6 +188,8 @@ void signals_deliver(int sig, siginfo_t *info, ucontext_t *uc)
 	if (!(a->sa_flags & SA_NODEFER))
 		sigaddset(&mask, sig);
 	raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8);
+	/* Enclave code the handler enters faults onto a free alternate stack, not onto ours. */
+	thread_altstack_next(thread_from_ucontext(uc));
 	if (a->sa_flags & SA_SIGINFO) {
 		void (*fn)(int, siginfo_t *, void *) = a->sa_sigaction;
 

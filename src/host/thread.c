@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One logical processor per host thread.  A thread gets its state on its first ENCLU, in one
- * mapping: the state, then an alternate signal stack.  Signal handlers entered from enclave
- * code (FS = the enclave's, glibc TLS unusable) find the state from the interrupted thread's
- * sigaltstack (ucontext uc_stack) and a registry scan, never from TLS; the altstack also keeps
- * handlers off the enclave's stack, as an AEX switches to the untrusted one.
+ * mapping: the state, then ALTSTACK_LEVELS alternate signal stacks.  Signal handlers entered
+ * from enclave code (FS = the enclave's, glibc TLS unusable) find the state from the
+ * interrupted thread's sigaltstack (ucontext uc_stack) and a registry scan, never from TLS; the
+ * altstack also keeps handlers off the enclave's stack, as an AEX switches to the untrusted one.
+ *
+ * The levels: the kernel puts a signal that interrupts code running off the alternate stack
+ * (enclave code, whose RSP is the enclave's) at the top of the armed one.  A program handler
+ * runs on that stack, and when it enters an enclave whose code then faults, the fault would land
+ * on the handler's own live frames.  So before a program handler runs, the next level is armed
+ * (thread_altstack_next): whatever the handler's enclaves raise lands there, and the sigreturn
+ * of the handler's frame re-arms the level it was delivered on (uc_stack).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -19,6 +26,8 @@
 #include "host.h"
 
 #define ALTSTACK_MIN (64 * 1024)
+/* Program handlers nested this deep still get a free stack; deeper ones wrap around. */
+#define ALTSTACK_LEVELS 8
 
 /* initial-exec: a preloaded library is in the static TLS block; no __tls_get_addr call. */
 static __thread struct host_thread *self __attribute__((tls_model("initial-exec")));
@@ -35,9 +44,8 @@ static void thread_release(void *arg)
 	if (!t || t->lp.in_enclave)
 		return; /* a thread leaving from inside an enclave keeps its TCS busy, as on
 			   hardware */
-	if (!t->borrowed_altstack)
-		raw_syscall(SYS_sigaltstack,
-			    (long)(t->program_altstack_set ? &t->program_altstack : &off), 0, 0);
+	raw_syscall(SYS_sigaltstack, (long)(t->program_altstack_set ? &t->program_altstack : &off),
+		    0, 0);
 	for (size_t i = 0; i < atomic_load(&registry_top); i++)
 		if (atomic_load(&registry[i]) == t)
 			atomic_store(&registry[i], NULL);
@@ -84,51 +92,77 @@ struct host_thread *thread_peek(void)
 	return self;
 }
 
-/*
- * sigaltstack() fails (EPERM) on the alternate stack itself, i.e. when a thread's first ENCLU
- * is taken in a handler running there (a raw-ENCLU program, a sanitizer's altstack).  Then the
- * thread is known by that stack instead of ours, as long as its owner keeps it.
- */
-static bool borrow_altstack(struct host_thread *t)
+static void *level_base(const struct host_thread *t, unsigned int level)
 {
-	stack_t cur;
+	return (char *)t->altstack + (size_t)level * t->altstack_size;
+}
 
-	if (raw_syscall(SYS_sigaltstack, 0, (long)&cur, 0) < 0 || (cur.ss_flags & SS_DISABLE) ||
-	    !cur.ss_sp)
-		return false;
-	t->altstack = cur.ss_sp;
-	t->altstack_size = cur.ss_size;
-	t->borrowed_altstack = true;
-	return true;
+/* Whether @sp lies on one of the levels (one compare: the trap path asks this). */
+static bool on_levels(const struct host_thread *t, const void *sp)
+{
+	return (uintptr_t)sp - (uintptr_t)t->altstack < t->altstack_size * ALTSTACK_LEVELS;
+}
+
+/* The level @sp lies in, or -1 when it is on none of them. */
+static int level_of(const struct host_thread *t, const void *sp)
+{
+	if (!on_levels(t, sp))
+		return -1;
+	return (int)(((uintptr_t)sp - (uintptr_t)t->altstack) / t->altstack_size);
+}
+
+/*
+ * Arm @level, whatever stack this code runs on.  The kernel refuses (EPERM) to change the
+ * alternate stack while RSP is on the armed one, for fear of a handler landing on live frames;
+ * the levels exist to avoid exactly that, so the call is made with RSP at the top of the level
+ * being armed (the check reads the user RSP; SYSCALL itself pushes nothing).  A signal arriving
+ * as the call returns is delivered on that level, which is free.  0 or -errno.
+ */
+static long arm_level(const struct host_thread *t, unsigned int level, stack_t *old)
+{
+	stack_t ss = {.ss_sp = level_base(t, level), .ss_size = t->altstack_size};
+	void *top = (char *)ss.ss_sp + ss.ss_size;
+	long ret;
+
+	asm volatile("mov %%rsp, %%r12\n\t"
+		     "mov %[top], %%rsp\n\t"
+		     "syscall\n\t"
+		     "mov %%r12, %%rsp"
+		     : "=a"(ret)
+		     : "a"((long)SYS_sigaltstack), "D"(&ss), "S"(old), [top] "r"(top)
+		     : "rcx", "r11", "r12", "memory");
+	return ret;
 }
 
 struct host_thread *thread_current(void)
 {
 	struct host_thread *t;
-	stack_t ss, old;
 	size_t stack;
+	stack_t old;
 
 	if (self)
 		return self;
 	stack = altstack_size();
-	t = mmap(NULL, 4096 + stack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	t = mmap(NULL, 4096 + ALTSTACK_LEVELS * stack, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (t == MAP_FAILED)
 		return NULL;
 	t->magic = HOST_THREAD_MAGIC;
 	t->altstack = (char *)t + 4096;
 	t->altstack_size = stack;
-	t->map_size = 4096 + stack;
+	t->map_size = 4096 + ALTSTACK_LEVELS * stack;
 	t->tid = (pid_t)syscall(SYS_gettid);
-	ss = (stack_t){.ss_sp = t->altstack, .ss_size = stack};
-	if (raw_syscall(SYS_sigaltstack, (long)&ss, (long)&old, 0) < 0 && !borrow_altstack(t)) {
+	/*
+	 * In a handler running on the program's (or a sanitizer's) alternate stack, the plain
+	 * call is refused: arm ours anyway, that stack's frames stay where they are.  The
+	 * handler's sigreturn would re-arm it: trap.c rewrites its uc_stack
+	 * (thread_keep_altstack).
+	 */
+	if (arm_level(t, 0, &old) < 0 || register_thread(t) < 0) {
 		munmap(t, t->map_size);
 		return NULL;
 	}
-	if (register_thread(t) < 0) {
-		munmap(t, t->map_size);
-		return NULL;
-	}
-	if (!t->borrowed_altstack && !(old.ss_flags & SS_DISABLE)) {
+	if (!(old.ss_flags & SS_DISABLE)) {
 		t->program_altstack = old;
 		t->program_altstack_set = true;
 	}
@@ -149,10 +183,32 @@ struct host_thread *thread_from_ucontext(const ucontext_t *uc)
 	for (size_t i = 0; i < top; i++) {
 		struct host_thread *t = atomic_load_explicit(&registry[i], memory_order_acquire);
 
-		if (t && t->altstack == sp && t->magic == HOST_THREAD_MAGIC)
+		if (t && on_levels(t, sp) && t->magic == HOST_THREAD_MAGIC)
 			return t;
 	}
 	return NULL;
+}
+
+void thread_altstack_next(struct host_thread *t)
+{
+	int level;
+
+	if (!t)
+		return;
+	level = level_of(t, __builtin_frame_address(0));
+	/*
+	 * Off our stacks (the thread got its state in this very handler): the armed level is
+	 * free anyway.  From the last level, wrap around: only handlers nested that deep could
+	 * still have frames on the first.
+	 */
+	if (level >= 0)
+		arm_level(t, (unsigned int)(level + 1) % ALTSTACK_LEVELS, NULL);
+}
+
+void thread_keep_altstack(const struct host_thread *t, ucontext_t *uc)
+{
+	if (t && !on_levels(t, uc->uc_stack.ss_sp))
+		uc->uc_stack = (stack_t){.ss_sp = t->altstack, .ss_size = t->altstack_size};
 }
 
 /*
@@ -164,7 +220,7 @@ int thread_sigaltstack(const stack_t *ss, stack_t *old)
 {
 	struct host_thread *t = self;
 
-	if (!t || t->borrowed_altstack)
+	if (!t)
 		return -ENOSYS;
 	if (old) {
 		if (t->program_altstack_set)

@@ -302,8 +302,9 @@ static void aex(struct host_thread *t, int sig, siginfo_t *info, ucontext_t *uc,
 	signals_deliver(sig, info, uc);
 }
 
-static void enclu(struct host_thread *t, ucontext_t *uc, const struct saved_bases *b,
-		  bool was_inside, int sig, siginfo_t *info)
+/* Emulate the ENCLU at uc's RIP; returns the thread's state (created here on its first). */
+static struct host_thread *enclu(struct host_thread *t, ucontext_t *uc, const struct saved_bases *b,
+				 bool was_inside, int sig, siginfo_t *info)
 {
 	struct sgx_exception fault = {0};
 	struct sgxk *k = host_kernel();
@@ -316,7 +317,7 @@ static void enclu(struct host_thread *t, ucontext_t *uc, const struct saved_base
 		t = thread_current(); /* outside enclave mode: host TLS is usable */
 	if (!t) {
 		signals_deliver(sig, info, uc);
-		return;
+		return NULL;
 	}
 	regs_from_ucontext(&r, uc);
 	r.fsbase = b->fs;
@@ -325,7 +326,7 @@ static void enclu(struct host_thread *t, ucontext_t *uc, const struct saved_base
 		/* No enclave exists, so no TCS is valid: EENTER/ERESUME #GP, as on hardware. */
 		fault.vector = X86_TRAP_GP;
 		enclu_fault(uc, &fault);
-		return;
+		return t;
 	}
 	/* The leaf (EAX) and, for EACCEPT, EMODPE and EACCEPTCOPY, the target page (RCX). */
 	leaf = (uint32_t)r.rax;
@@ -337,14 +338,14 @@ static void enclu(struct host_thread *t, ucontext_t *uc, const struct saved_base
 		sgxk_epcm_changed(k, page);
 	cpu_end(t, prev);
 	if (ret) {
-		if (was_inside) {
+		if (was_inside)
 			aex(t, SIGSEGV, info, uc, b, &fault);
-			return;
-		}
-		enclu_fault(uc, &fault);
-		return;
+		else
+			enclu_fault(uc, &fault);
+		return t;
 	}
 	leave_with(&r, uc, t->lp.in_enclave);
+	return t;
 }
 
 static int resolve_fault(int sig, const siginfo_t *info, const ucontext_t *uc)
@@ -376,9 +377,12 @@ void trap_handler(int sig, siginfo_t *info, void *ucv)
 	 * CPU knows the instruction but SGX is not enabled (measured on this project's hosts).
 	 */
 	if ((sig == SIGILL || sig == SIGSEGV) && is_enclu(uc)) {
-		enclu(t, uc, &b, inside, sig, info);
+		struct host_thread *now = enclu(t, uc, &b, inside, sig, info);
+
 		if (t && !t->lp.in_enclave)
 			release_deferred(t, uc);
+		if (!t) /* the first ENCLU of this thread: FS may be the enclave's now */
+			thread_keep_altstack(now, uc);
 		return;
 	}
 	if (!inside && sig == SIGSEGV && cpuid_emulate(uc))
@@ -406,6 +410,8 @@ void trap_handler(int sig, siginfo_t *info, void *ucv)
 	if (info->si_code <= 0 && defer_signal(t, sig, info, uc))
 		return;
 	signals_deliver(sig, info, uc);
+	if (!t) /* not in enclave mode: the host's TLS; the handler may have entered one */
+		thread_keep_altstack(thread_peek(), uc);
 }
 
 /*
@@ -448,4 +454,6 @@ void trap_async_handler(int sig, siginfo_t *info, void *ucv)
 		release_deferred(t, uc);
 	}
 	signals_deliver(sig, info, uc);
+	if (!t) /* not in enclave mode: the host's TLS; the handler may have entered one */
+		thread_keep_altstack(thread_peek(), uc);
 }
