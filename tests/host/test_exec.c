@@ -283,8 +283,9 @@ static void read_report(int fd, struct report *r)
 /* The variables exec.c adds back to an environment that lacks them. */
 static bool carried(const char *entry)
 {
-	static const char *const names[] = {"LD_PRELOAD=", "SOFTSGX_CONF=", "SOFTSGX_CONTEXT=",
-					    "SOFTSGX_QUIET=", "SOFTSGX_LAUNCHER="};
+	static const char *const names[] = {
+	    "LD_PRELOAD=",    "SOFTSGX_CONF=",	 "SOFTSGX_CONTEXT=",
+	    "SOFTSGX_QUIET=", "SOFTSGX_WARNED=", "SOFTSGX_LAUNCHER="};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strncmp(entry, names[i], strlen(names[i])))
