@@ -11,6 +11,7 @@
  */
 #include <cpuid.h>
 #include <errno.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -89,4 +90,23 @@ void pkeys_frame_allow(ucontext_t *uc, bool allow)
 	*(uint64_t *)(fp + 512) |= 1ull << XFEATURE_PKRU;
 	pkru = (uint32_t *)(fp + host_features.xsave_pkru_offset);
 	*pkru = allow ? *pkru & ~pkru_ad(enclave_pkey) : *pkru | pkru_ad(enclave_pkey);
+}
+
+/*
+ * A signal handler runs with the kernel's default PKRU, which denies every key but 0, so host
+ * code reading enclave memory there (the instruction at an enclave RIP) must allow the key for
+ * the read; the PKRU it found is restored before returning.
+ */
+void pkeys_read(void *dst, const void *src, size_t len)
+{
+	uint32_t pkru;
+
+	if (!host_features.pku) {
+		memcpy(dst, src, len);
+		return;
+	}
+	pkru = rdpkru();
+	wrpkru(pkru & ~pkru_ad(enclave_pkey));
+	memcpy(dst, src, len);
+	wrpkru(pkru);
 }

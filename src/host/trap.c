@@ -40,10 +40,13 @@ struct saved_bases {
 static bool insn_is(const ucontext_t *uc, const uint8_t *bytes, size_t len)
 {
 	const greg_t *g = uc->uc_mcontext.gregs;
+	uint8_t insn[16];
 
 	if (g[REG_TRAPNO] == X86_TRAP_PF && (g[REG_ERR] & X86_PF_INSTR))
 		return false;
-	return !memcmp((const void *)g[REG_RIP], bytes, len);
+	/* Enclave code's bytes: the handler's PKRU (the kernel's default) denies their key. */
+	pkeys_read(insn, (const void *)g[REG_RIP], len);
+	return !memcmp(insn, bytes, len);
 }
 
 static bool is_enclu(const ucontext_t *uc)
