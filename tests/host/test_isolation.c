@@ -1,27 +1,34 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Isolation with protection keys: host code touching enclave memory faults (hardware would give
- * it the abort page), while the enclave reaches its own pages and untrusted memory.  Skipped,
- * saying why, on hosts without protection keys, where softsgx runs with isolation off.
+ * it the abort page), while the enclave reaches its own pages and untrusted memory.  Every way
+ * back to host code leaves the key denied: EEXIT, an AEX, an ECALL from a signal handler, and
+ * on another thread.  Skipped, saying why, on hosts without protection keys, where softsgx runs
+ * with isolation off; tests/vm/ runs it in a QEMU guest whose CPU has them.
  */
 #include <cpuid.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/mman.h>
 
 #include <cmocka.h>
 
 #include "../../examples/enclave/encl_ops.h"
-#include "host_test.h"
+#include "host_encl.h"
 
 #ifndef SEGV_PKUERR
 #define SEGV_PKUERR 4
 #endif
 
+#define EENTER	2
+#define ERESUME 3
+#define EEXIT	4
+
 struct host_test_args host_test_args;
-static struct encl encl;
 static sigjmp_buf jump;
 static volatile int fault_code;
 
@@ -32,69 +39,252 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
 	siglongjmp(jump, 1);
 }
 
-static int ecall(void *op)
+static uint32_t rdpkru(void)
 {
-	struct sgx_enclave_run run;
-	struct encl_call c = {.rdi = (uint64_t)(uintptr_t)op, .function = 2, .run = &run};
+	uint32_t eax, edx;
 
-	memset(&run, 0, sizeof(run));
-	run.tcs = (uint64_t)(uintptr_t)encl_addr(&encl, 0);
-	return encl_vdso_call(vdso_find_by_dynamic(), &c) || run.function != 4;
+	asm volatile(".byte 0x0f, 0x01, 0xee" : "=a"(eax), "=d"(edx) : "c"(0));
+	return eax;
 }
 
-static void host_read_of_enclave_memory_faults(void **state)
+/* The protection key of the mapping that holds @addr, from /proc/self/smaps; -1 if none. */
+static int page_pkey(const void *addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	uintptr_t a = (uintptr_t)addr, start, end;
+	bool in = false;
+	char line[512];
+	int key = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+			in = a >= start && a < end;
+		else if (in && sscanf(line, "ProtectionKey: %d", &key) == 1)
+			break;
+	}
+	fclose(f);
+	return key;
+}
+
+/* Whether host code with this thread's live PKRU is denied access to pages of @key. */
+static bool denied(int key)
+{
+	return key > 0 && (rdpkru() >> (2 * key) & 1);
+}
+
+/* Touch @p (read, or write @value): the fault's si_code, or 0 when the access went through. */
+static int touch(volatile uint64_t *p, bool write, uint64_t value)
 {
 	struct sigaction sa = {.sa_sigaction = on_segv, .sa_flags = SA_SIGINFO}, old;
-	int64_t buf = encl_elf_symbol(host_test_args.elf, "encl_buffer");
-	volatile uint64_t *p;
 
-	(void)state;
-	assert_true(buf > 0);
-	p = encl_addr(&encl, (uint64_t)buf);
 	fault_code = 0;
-	assert_int_equal(sigaction(SIGSEGV, &sa, &old), 0);
-	if (!sigsetjmp(jump, 1))
-		(void)*p;
-	assert_int_equal(sigaction(SIGSEGV, &old, NULL), 0);
-	assert_int_equal(fault_code, SEGV_PKUERR);
+	if (sigaction(SIGSEGV, &sa, &old))
+		return -1;
+	if (!sigsetjmp(jump, 1)) {
+		if (write)
+			*p = value;
+		else
+			(void)*p;
+	}
+	sigaction(SIGSEGV, &old, NULL);
+	return fault_code;
 }
 
+static uint64_t *enclave_buffer(struct host_encl_fixture *f)
+{
+	int64_t off = encl_elf_symbol(host_test_args.elf, "encl_buffer");
+
+	assert_true(off > 0);
+	return encl_addr(&f->encl, (uint64_t)off);
+}
+
+/* One call through TCS @tcs and @run: the vDSO's return value. */
+static int call(struct host_encl_fixture *f, struct sgx_enclave_run *run, int tcs, void *op,
+		unsigned int function)
+{
+	struct encl_call c = {.rdi = (uint64_t)(uintptr_t)op, .function = function, .run = run};
+
+	if (function == EENTER) {
+		memset(run, 0, sizeof(*run));
+		run->tcs = (uint64_t)(uintptr_t)encl_addr(&f->encl, (uint64_t)tcs * 4096);
+	}
+	return encl_vdso_call(f->enter, &c);
+}
+
+/* An ECALL that puts @value into the enclave's buffer, or reads it back: 0 when it returned. */
+static int put(struct host_encl_fixture *f, int tcs, struct sgx_enclave_run *run, uint64_t value)
+{
+	struct encl_op_put_to_buf op = {{ENCL_OP_PUT_TO_BUFFER}, value};
+
+	return call(f, run, tcs, &op, EENTER) || run->function != EEXIT;
+}
+
+static uint64_t get(struct host_encl_fixture *f, int tcs, struct sgx_enclave_run *run)
+{
+	struct encl_op_get_from_buf op = {{ENCL_OP_GET_FROM_BUFFER}, 0};
+
+	if (call(f, run, tcs, &op, EENTER) || run->function != EEXIT)
+		return ~0ull;
+	return op.value;
+}
+
+/* Host code is denied the enclave's key: reads and writes fault with SEGV_PKUERR. */
+static void assert_host_denied(struct host_encl_fixture *f)
+{
+	volatile uint64_t *p = enclave_buffer(f);
+	int key = page_pkey((const void *)p);
+
+	assert_true(denied(key));
+	assert_int_equal(touch(p, false, 0), SEGV_PKUERR);
+	assert_int_equal(touch(p, true, 0xbad), SEGV_PKUERR);
+}
+
+static void enclave_pages_carry_one_key_that_host_code_runs_denied(void **state)
+{
+	struct host_encl_fixture *f = *state;
+	int key = page_pkey(enclave_buffer(f));
+
+	assert_true(key > 0);
+	for (int tcs = 0; tcs < ENCL_NR_TCS; tcs++)
+		assert_int_equal(page_pkey(encl_addr(&f->encl, (uint64_t)tcs * 4096)), key);
+	assert_true(denied(key));
+}
+
+static void host_access_to_enclave_memory_faults_and_changes_nothing(void **state)
+{
+	struct host_encl_fixture *f = *state;
+
+	assert_int_equal(put(f, 0, &f->run[0], 0x1501), 0);
+	assert_host_denied(f);
+	assert_int_equal(get(f, 0, &f->run[0]), 0x1501);
+}
+
+/* EENTER allows the key (the live PKRU), EEXIT denies it again (the PKRU of the trap's frame). */
 static void enclave_reaches_its_pages_and_untrusted_memory(void **state)
 {
+	struct host_encl_fixture *f = *state;
 	static uint64_t untrusted;
-	struct encl_op_put_to_buf put = {{ENCL_OP_PUT_TO_BUFFER}, 0x150};
-	struct encl_op_get_from_buf get = {{ENCL_OP_GET_FROM_BUFFER}, 0};
 	struct encl_op_put_to_addr out = {
 	    {ENCL_OP_PUT_TO_ADDRESS}, 0x151, (uint64_t)(uintptr_t)&untrusted};
 
-	(void)state;
-	assert_int_equal(ecall(&put), 0);
-	assert_int_equal(ecall(&get), 0);
-	assert_int_equal(get.value, 0x150);
-	assert_int_equal(ecall(&out), 0);
+	assert_int_equal(put(f, 0, &f->run[0], 0x150), 0);
+	assert_int_equal(get(f, 1, &f->run[0]), 0x150);
+	assert_int_equal(call(f, &f->run[0], 0, &out, EENTER), 0);
+	assert_int_equal(f->run[0].function, EEXIT);
 	assert_int_equal(untrusted, 0x151);
+	assert_host_denied(f);
+}
+
+/* An AEX returns to host code denied; ERESUME allows the enclave again. */
+static void aex_leaves_host_code_denied_and_eresume_continues(void **state)
+{
+	struct host_encl_fixture *f = *state;
+	uint64_t *buf = enclave_buffer(f);
+	void *page = (void *)((uintptr_t)buf & ~4095ul);
+	int key = page_pkey(buf);
+	struct encl_op_put_to_buf op = {{ENCL_OP_PUT_TO_BUFFER}, 0xae5};
+
+	assert_int_equal(mprotect(page, 4096, PROT_READ), 0);
+	assert_int_equal(page_pkey(buf), key); /* mprotect keeps the enclave's key */
+	assert_int_equal(call(f, &f->run[0], 0, &op, EENTER), 0);
+	assert_int_equal(f->run[0].function, ERESUME);
+	assert_int_equal(f->run[0].exception_vector, 14);
+	assert_host_denied(f);
+	assert_int_equal(mprotect(page, 4096, PROT_READ | PROT_WRITE), 0);
+	assert_int_equal(page_pkey(buf), key);
+	assert_int_equal(call(f, &f->run[0], 0, &op, ERESUME), 0);
+	assert_int_equal(f->run[0].function, EEXIT);
+	assert_host_denied(f);
+	assert_int_equal(get(f, 0, &f->run[0]), 0xae5);
+}
+
+/* What the SIGUSR1 handler saw. */
+static struct {
+	struct host_encl_fixture *f;
+	bool denied_on_entry, denied_after_ecall;
+	int put;
+	uint64_t got;
+} in_handler;
+
+static void on_usr1(int sig)
+{
+	struct host_encl_fixture *f = in_handler.f;
+	int key = page_pkey(enclave_buffer(f));
+
+	(void)sig;
+	in_handler.denied_on_entry = denied(key);
+	in_handler.put = put(f, 1, &f->run[1], 0x5161);
+	in_handler.got = get(f, 1, &f->run[1]);
+	in_handler.denied_after_ecall = denied(key);
+}
+
+/* A handler starts with the kernel's default PKRU; the ECALLs it makes leave it as it was. */
+static void ecall_from_a_signal_handler_leaves_it_denied(void **state)
+{
+	struct host_encl_fixture *f = *state;
+	struct sigaction sa = {.sa_handler = on_usr1}, old;
+
+	memset(&in_handler, 0, sizeof(in_handler));
+	in_handler.f = f;
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+	assert_int_equal(raise(SIGUSR1), 0);
+	assert_int_equal(sigaction(SIGUSR1, &old, NULL), 0);
+	assert_true(in_handler.denied_on_entry);
+	assert_int_equal(in_handler.put, 0);
+	assert_int_equal(in_handler.got, 0x5161);
+	assert_true(in_handler.denied_after_ecall);
+	assert_host_denied(f);
+}
+
+static void *other_thread(void *arg)
+{
+	struct host_encl_fixture *f = arg;
+	volatile uint64_t *p = enclave_buffer(f);
+	static int results[4];
+
+	results[0] = denied(page_pkey((const void *)p));
+	results[1] = touch(p, false, 0);
+	results[2] = put(f, 1, &f->run[1], 0x7407) == 0 && get(f, 1, &f->run[1]) == 0x7407;
+	results[3] = touch(p, false, 0);
+	return results;
+}
+
+/* A thread inherits the denied key, and its own ECALLs leave it denied. */
+static void another_thread_runs_denied_and_enters(void **state)
+{
+	struct host_encl_fixture *f = *state;
+	pthread_t thread;
+	int *results;
+
+	assert_int_equal(pthread_create(&thread, NULL, other_thread, f), 0);
+	assert_int_equal(pthread_join(thread, (void **)&results), 0);
+	assert_true(results[0]);
+	assert_int_equal(results[1], SEGV_PKUERR);
+	assert_true(results[2]);
+	assert_int_equal(results[3], SEGV_PKUERR);
 }
 
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(host_read_of_enclave_memory_faults),
+	    cmocka_unit_test(enclave_pages_carry_one_key_that_host_code_runs_denied),
+	    cmocka_unit_test(host_access_to_enclave_memory_faults_and_changes_nothing),
 	    cmocka_unit_test(enclave_reaches_its_pages_and_untrusted_memory),
+	    cmocka_unit_test(aex_leaves_host_code_denied_and_eresume_continues),
+	    cmocka_unit_test(ecall_from_a_signal_handler_leaves_it_denied),
+	    cmocka_unit_test(another_thread_runs_denied_and_enters),
 	};
 	unsigned int a, b, c, d;
-	char msg[256];
 
 	host_test_parse_args(argc, argv);
 	host_test_require_emulation();
 	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(c & (1u << 4))) {
 		printf("SKIP: this host has no protection keys (CPUID.7.0:ECX.OSPKE clear): "
-		       "softsgx runs with enclave isolation off here\n");
+		       "softsgx runs with enclave isolation off here (tests/vm/ runs this test in "
+		       "a QEMU guest that has them)\n");
 		return SKIP_EXIT;
 	}
-	if (encl_load(&encl, host_test_args.sgxs, host_test_args.sig, msg, sizeof(msg)) ||
-	    encl_build(&encl, msg, sizeof(msg))) {
-		fprintf(stderr, "%s\n", msg);
-		return 1;
-	}
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, host_encl_setup, host_encl_teardown);
 }
