@@ -203,9 +203,9 @@ bool sgxk_encl_range_dirty(struct sgxk_encl *encl, uint64_t start, uint64_t end)
  * What the EPCM lets the enclave do with @page, as PROT_* bits: the host mapping of a page is
  * the VMA's protections intersected with this, so that enclave code running natively meets the
  * EPCM's refusals as page faults.  A regular page gives its R/W/X unless it is PENDING (EAUG
- * not yet accepted), MODIFIED (EMODT) or BLOCKED; a trimmed page gives nothing.  A TCS is
- * never touched by enclave code (the CPU reads it through the kernel's view) and keeps the
- * VMA's protections, as before.
+ * not yet accepted), MODIFIED (EMODT) or BLOCKED; a trimmed page gives nothing, and so does a
+ * TCS: the EPCM refuses enclave code any access to it (the CPU model reads it through the
+ * kernel's view), so a touch faults and the AEX reports P|U|SGX.
  */
 int sgxk_page_epcm_prot(struct sgxk *k, const struct sgxk_page *page)
 {
@@ -213,8 +213,6 @@ int sgxk_page_epcm_prot(struct sgxk *k, const struct sgxk_page *page)
 
 	if (sgx_epcm_read(k->cpu, page->epc, &v) || !v.valid)
 		return 0;
-	if (v.page_type == SGX_PT_TCS && !v.modified)
-		return SGXK_PROT_RWX;
 	if (v.page_type != SGX_PT_REG || v.pending || v.modified || v.blocked)
 		return 0;
 	return sgxk_prot_of_secinfo(v.rwx);

@@ -233,12 +233,41 @@ static void eaug_page_touched_before_eaccept_faults_with_epcm_bit(void **state)
 	assert_int_equal(get.value, 0x3333);
 }
 
+/*
+ * The EPCM refuses enclave code any access to a TCS page, whatever the VMA allows: a read of
+ * the other TCS faults with P|U|SGX, a write with P|W|U|SGX, at the TCS page.  (The TCSs are
+ * the enclave's first two pages, in a VMA mapped RWX.)
+ */
+static void enclave_access_to_a_tcs_page_faults_with_epcm_bit(void **state)
+{
+	struct host_encl_fixture *f = *state;
+	void *tcs0 = encl_addr(&f->encl, 0), *tcs1 = encl_addr(&f->encl, 4096);
+	struct encl_op_get_from_addr get = {{ENCL_OP_GET_FROM_ADDRESS}, 0x5a5a,
+					    (uint64_t)(uintptr_t)tcs1};
+	struct encl_op_put_to_addr put = {{ENCL_OP_PUT_TO_ADDRESS}, 0x3333,
+					  (uint64_t)(uintptr_t)tcs0};
+	struct exit_seen e;
+
+	assert_int_equal(call(f, 0, &get, EENTER), 0);
+	e = (struct exit_seen){f->run[0].function, f->run[0].exception_vector,
+			       f->run[0].exception_error_code, f->run[0].exception_addr};
+	assert_epcm_fault(&e, PF_SGX | PF_U | PF_P, tcs1);
+	assert_int_equal(get.value, 0x5a5a);
+
+	assert_int_equal(call(f, 1, &put, EENTER), 0);
+	e = (struct exit_seen){f->run[1].function, f->run[1].exception_vector,
+			       f->run[1].exception_error_code, f->run[1].exception_addr};
+	assert_epcm_fault(&e, PF_SGX | PF_U | PF_W | PF_P, tcs0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(write_to_page_restricted_to_read_faults_with_epcm_bit,
 					    host_encl_setup, host_encl_teardown),
 	    cmocka_unit_test_setup_teardown(eaug_page_touched_before_eaccept_faults_with_epcm_bit,
+					    host_encl_setup, host_encl_teardown),
+	    cmocka_unit_test_setup_teardown(enclave_access_to_a_tcs_page_faults_with_epcm_bit,
 					    host_encl_setup, host_encl_teardown),
 	};
 
