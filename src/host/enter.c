@@ -108,5 +108,10 @@ __attribute__((visibility("hidden"))) void softsgx_vdso_eenter_c(struct vdso_fra
 	regs_to_frame(f, &r);
 	pkeys_live_allow(t->lp.in_enclave);
 	host_wrgsbase(r.gsbase);
-	host_wrfsbase(r.fsbase); /* last: from here on %fs is the enclave's */
+	host_wrfsbase(r.fsbase); /* from here on %fs is the enclave's */
+	/*
+	 * Last, after the system call host_wrfsbase makes without FSGSBASE: what remains is
+	 * vdso_enter.S's pops and ret into the enclave, none a system call.
+	 */
+	sud_set(t, SUD_BLOCK);
 }

@@ -37,6 +37,8 @@ struct host_features {
 	bool cpuid_faulting;	    /* arch_prctl(ARCH_SET_CPUID, 0) succeeded */
 	int cpuid_faulting_errno;   /* why not, when it did not */
 	uint32_t xsave_pkru_offset; /* CPUID(0xD, 9).EBX: PKRU in the XSAVE image */
+	bool sud;		    /* Syscall User Dispatch: system calls in enclave mode #UD */
+	int sud_errno;		    /* why not, when it is not */
 };
 
 extern struct host_features host_features;
@@ -125,6 +127,12 @@ struct host_thread {
 	volatile sig_atomic_t in_cpu; /* 0 or HOST_IN_CPU_* */
 	/* Signals (bit sig - 1) queued again and kept blocked until the enclave's next exit. */
 	volatile uint64_t deferred;
+	/*
+	 * The Syscall User Dispatch selector (sud.c): SUD_BLOCK while the thread runs enclave
+	 * code, so that a system call there raises SIGSYS (#UD) instead of running.
+	 */
+	volatile char sud_selector;
+	bool sud_on; /* the kernel reads sud_selector for this thread */
 };
 
 /* This thread's state, created (with its alternate signal stack) on first use; NULL on ENOMEM. */
@@ -206,6 +214,42 @@ void trap_release_deferred(struct host_thread *t);
  */
 sig_atomic_t trap_kernel_begin(struct host_thread *t);
 void trap_kernel_end(struct host_thread *t, sig_atomic_t prev);
+
+/* ---- sud.c: Syscall User Dispatch, so that system calls in enclave mode raise #UD ---- */
+
+#define SUD_ALLOW 0 /* SYSCALL_DISPATCH_FILTER_ALLOW */
+#define SUD_BLOCK 1 /* SYSCALL_DISPATCH_FILTER_BLOCK */
+
+/* Whether this kernel has Syscall User Dispatch (records it in host_features). */
+void sud_init(void);
+/* Turn it on for the calling thread, whose state @t is: one prctl; warns once on failure. */
+void sud_thread_on(struct host_thread *t);
+/* Turn it off before @t's memory (the selector) goes away. */
+void sud_thread_off(struct host_thread *t);
+/* Our signal handlers' SA_RESTORER: its rt_sigreturn is the one system call SUD exempts. */
+void softsgx_sigreturn(void);
+
+/*
+ * A handler's first step: host code, which makes system calls, runs with ALLOW.  Returns the
+ * value the interrupted code had, for the handler's last step (trap.c).  Stores only.
+ */
+static inline char sud_handler_enter(struct host_thread *t)
+{
+	char was;
+
+	if (!t)
+		return SUD_ALLOW;
+	was = t->sud_selector;
+	t->sud_selector = SUD_ALLOW;
+	return was;
+}
+
+/* Set the selector for the code the handler returns to (its last step; no system call after). */
+static inline void sud_set(struct host_thread *t, char value)
+{
+	if (t)
+		t->sud_selector = value;
+}
 
 /* ---- cpuid.c ---- */
 

@@ -94,6 +94,11 @@ static void warn_features(void)
 		host_warnf("CPUID faulting is not available (arch_prctl(ARCH_SET_CPUID): %s): "
 			   "programs that execute CPUID see the host CPU, without SGX",
 			   strerror(host_features.cpuid_faulting_errno));
+	if (!host_features.sud)
+		host_warnf("Syscall User Dispatch is not available (prctl(PR_SET_SYSCALL_USER_"
+			   "DISPATCH): %s): SYSCALL and INT 0x80 executed by enclave code run as "
+			   "host system calls instead of raising #UD",
+			   strerror(host_features.sud_errno));
 	if (!host_features.fsgsbase)
 		host_warn("FSGSBASE is not enabled: FS/GS bases are switched with arch_prctl "
 			  "(slower enclave entry and exit)");
@@ -222,6 +227,7 @@ __attribute__((constructor)) static void host_init(void)
 {
 	detect_fsgsbase();
 	pkeys_init();
+	sud_init(); /* before signals_init: whether SIGSYS is the emulation's */
 	if (signals_init())
 		host_warn("cannot install the ENCLU trap handlers: SGX emulation is unavailable");
 	cpuid_init();

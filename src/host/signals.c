@@ -33,9 +33,54 @@ static sigaction_fn real_sigaction(void)
 	return fn;
 }
 
+/* Synchronous signals the emulation raises for itself: SIGSYS is a system call in enclave mode. */
 static bool is_fault_signal(int sig)
 {
-	return sig == SIGILL || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE;
+	return sig == SIGILL || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE ||
+	       (sig == SIGSYS && host_features.sud);
+}
+
+/* The kernel's struct sigaction for rt_sigaction (sa_restorer before the 64-bit mask). */
+struct kernel_sigaction {
+	void (*handler)(int, siginfo_t *, void *);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
+#define KERNEL_SA_RESTORER 0x04000000
+
+/*
+ * rt_sigaction with our own restorer (sud.c): a handler that returns into enclave code makes
+ * its rt_sigreturn with the Syscall User Dispatch selector at BLOCK, which only that
+ * restorer's instruction is exempt from.  glibc's would put its __restore_rt there.
+ */
+static int sigaction_own_restorer(int sig, const struct sigaction *sa)
+{
+	struct kernel_sigaction k = {
+	    .handler = sa->sa_sigaction,
+	    .flags = (unsigned long)sa->sa_flags | KERNEL_SA_RESTORER,
+	    .restorer = softsgx_sigreturn,
+	};
+	long ret;
+
+	memcpy(&k.mask, &sa->sa_mask, sizeof(k.mask));
+	ret = raw_syscall4(SYS_rt_sigaction, sig, (long)&k, 0, sizeof(k.mask));
+	if (ret < 0) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return 0;
+}
+
+/* Remove the emulation's signals from @set: blocked, the kernel would kill when it forces one. */
+static void unblock_ours(sigset_t *set)
+{
+	static const int sigs[] = {SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGSYS};
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (is_fault_signal(sigs[i]))
+			sigdelset(set, sigs[i]);
 }
 
 static int install(int sig, void (*handler)(int, siginfo_t *, void *), int flags,
@@ -59,15 +104,19 @@ static int install(int sig, void (*handler)(int, siginfo_t *, void *), int flags
 		sa.sa_mask = *mask;
 	else
 		sigemptyset(&sa.sa_mask);
-	return real_sigaction()(sig, &sa, NULL);
+	unblock_ours(&sa.sa_mask);
+	return sigaction_own_restorer(sig, &sa);
 }
 
 int signals_init(void)
 {
-	static const int sigs[] = {SIGILL, SIGSEGV, SIGBUS, SIGFPE};
+	static const int sigs[] = {SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGSYS};
 
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		int sig = sigs[i];
+
+		if (!is_fault_signal(sig))
+			continue; /* SIGSYS without Syscall User Dispatch: the program's alone */
 
 		/* Whatever was there before us (usually SIG_DFL) is the program's. */
 		if (real_sigaction()(sig, NULL, &program[sig]) < 0 ||
@@ -171,7 +220,8 @@ void signals_deliver(int sig, siginfo_t *info, ucontext_t *uc)
 	struct sigaction *a = &program[sig];
 	sigset_t mask;
 
-	if (a->sa_handler == SIG_IGN && !is_fault_signal(sig))
+	/* A fault the kernel raised is forced past SIG_IGN; one that was sent is not. */
+	if (a->sa_handler == SIG_IGN && (!is_fault_signal(sig) || info->si_code <= 0))
 		return;
 	if (a->sa_handler == SIG_DFL || a->sa_handler == SIG_IGN) {
 		/* The kernel forces synchronous faults on an ignoring process, too. */
@@ -187,6 +237,8 @@ void signals_deliver(int sig, siginfo_t *info, ucontext_t *uc)
 			sigaddset(&mask, s);
 	if (!(a->sa_flags & SA_NODEFER))
 		sigaddset(&mask, sig);
+	/* The handler may enter an enclave: its exits and faults must find our handlers. */
+	unblock_ours(&mask);
 	raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8);
 	/* Enclave code the handler enters faults onto a free alternate stack, not onto ours. */
 	thread_altstack_next(thread_from_ucontext(uc));
@@ -213,13 +265,10 @@ void signals_deliver(int sig, siginfo_t *info, ucontext_t *uc)
  */
 static const sigset_t *without_ours(int how, const sigset_t *set, sigset_t *copy)
 {
-	static const int sigs[] = {SIGILL, SIGSEGV, SIGBUS, SIGFPE};
-
 	if (!set || how == SIG_UNBLOCK)
 		return set;
 	*copy = *set;
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigdelset(copy, sigs[i]);
+	unblock_ours(copy);
 	return copy;
 }
 

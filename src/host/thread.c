@@ -50,6 +50,7 @@ static void thread_release(void *arg)
 		if (atomic_load(&registry[i]) == t)
 			atomic_store(&registry[i], NULL);
 	self = NULL;
+	sud_thread_off(t); /* the kernel would read the selector from unmapped memory */
 	munmap(t, t->map_size);
 }
 
@@ -166,6 +167,8 @@ struct host_thread *thread_current(void)
 		t->program_altstack = old;
 		t->program_altstack_set = true;
 	}
+	/* From now on a system call of enclave code on this thread is a #UD (sud.c). */
+	sud_thread_on(t);
 	pthread_once(&key_once, make_key);
 	pthread_setspecific(exit_key, t);
 	self = t;

@@ -5,7 +5,9 @@
  * A fault in enclave mode is an AEX: the state goes to the SSA, the thread leaves to the AEP, and
  * the exception is reported as hardware plus the kernel would report it: to the vDSO's
  * exception path when the enclave was entered through our vDSO (the kernel's fixup), else as a
- * signal to the program at the AEP.  Everything else reaches the program unchanged.
+ * signal to the program at the AEP.  A system call of enclave code, stopped by Syscall User
+ * Dispatch (sud.c) as SIGSYS, is such a fault: #UD, as SYSCALL and INT 0x80 are illegal in
+ * enclave mode.  Everything else reaches the program unchanged.
  *
  * Entered from enclave code these handlers run with the enclave's FS base: the first thing done
  * is to find the thread without TLS (thread_from_ucontext) and restore the host's FS/GS.
@@ -27,6 +29,8 @@
 #define X86_PF_WRITE (1u << 1)
 #define X86_PF_INSTR (1u << 4)
 #define X86_PF_SGX   (1u << 15)
+
+#define SIGSYS_USER_DISPATCH 2 /* si_code SYS_USER_DISPATCH (asm-generic/siginfo.h) */
 
 /* The bases the interrupted code ran with, and a switch to the host's. */
 struct saved_bases {
@@ -61,6 +65,14 @@ static bool is_cpuid(const ucontext_t *uc)
 	static const uint8_t cpuid[2] = {0x0f, 0xa2};
 
 	return insn_is(uc, cpuid, sizeof(cpuid));
+}
+
+/* INT n (CD ib), except CD 03 (#BP like INT3): illegal in enclave mode. */
+static bool is_int_n(const ucontext_t *uc)
+{
+	static const uint8_t int_n[1] = {0xcd}, int3[2] = {0xcd, 0x03};
+
+	return insn_is(uc, int_n, sizeof(int_n)) && !insn_is(uc, int3, sizeof(int3));
 }
 
 /*
@@ -100,8 +112,15 @@ static void exception_from_signal(int sig, const siginfo_t *info, const ucontext
 	if (sig == SIGILL) {
 		ex->vector = X86_TRAP_UD;
 		ex->error_code = 0;
-	} else if (sig == SIGSEGV && ex->vector == X86_TRAP_GP && is_cpuid(uc)) {
-		/* CPUID is illegal in enclave mode: #UD, whatever CPUID faulting says. */
+	} else if (sig == SIGSEGV && ex->vector == X86_TRAP_GP && (is_cpuid(uc) || is_int_n(uc))) {
+		/*
+		 * CPUID and INT n are illegal in enclave mode: #UD, whatever CPUID faulting says,
+		 * where the host raised #GP (the IDT gate of vector n is not for user code).
+		 */
+		ex->vector = X86_TRAP_UD;
+		ex->error_code = 0;
+	} else if (sig == SIGSYS) {
+		/* A system call Syscall User Dispatch stopped: SYSCALL and INT 0x80 are #UD. */
 		ex->vector = X86_TRAP_UD;
 		ex->error_code = 0;
 	} else if ((sig == SIGSEGV || sig == SIGBUS) && ex->vector == X86_TRAP_PF) {
@@ -300,6 +319,14 @@ static void aex(struct host_thread *t, int sig, siginfo_t *info, ucontext_t *uc,
 	/* Raw ENCLU users (no vDSO) get the signal at the AEP, as from the kernel. */
 	if (ex->vector == X86_TRAP_PF)
 		info->si_addr = (void *)reported_addr(ex);
+	if (ex->vector == X86_TRAP_UD) {
+		/* The kernel's #UD: SIGILL at the faulting RIP, which after the AEX is the AEP. */
+		sig = SIGILL;
+		memset(info, 0, sizeof(*info));
+		info->si_signo = SIGILL;
+		info->si_code = ILL_ILLOPN;
+		info->si_addr = (void *)uc->uc_mcontext.gregs[REG_RIP];
+	}
 	uc->uc_mcontext.gregs[REG_TRAPNO] = ex->vector;
 	uc->uc_mcontext.gregs[REG_ERR] = ex->error_code;
 	signals_deliver(sig, info, uc);
@@ -361,11 +388,24 @@ static int resolve_fault(int sig, const siginfo_t *info, const ucontext_t *uc)
 	return sgxk_fault(k, (uint64_t)info->si_addr, fault_access(err));
 }
 
-void trap_handler(int sig, siginfo_t *info, void *ucv)
+/*
+ * A handler's last step: the Syscall User Dispatch selector for the code it returns to (sud.c).
+ * Enclave code gets BLOCK; code the handler left an enclave for gets ALLOW; any other code gets
+ * what it had, which is BLOCK only at the very end of a path into an enclave, after its own
+ * store.  Only the restorer's rt_sigreturn follows (exempt).
+ */
+static void sud_leave(struct host_thread *t, const ucontext_t *uc, bool was_inside, char was)
 {
-	ucontext_t *uc = ucv;
-	struct host_thread *t = thread_from_ucontext(uc);
-	bool inside = enclave_mode(t, uc);
+	if (enclave_mode(t, uc))
+		sud_set(t, SUD_BLOCK);
+	else
+		sud_set(t, was_inside ? SUD_ALLOW : was);
+}
+
+/* trap_handler's work; returns the thread's state, which an ENCLU may have just created. */
+static struct host_thread *trap(int sig, siginfo_t *info, ucontext_t *uc, struct host_thread *t,
+				bool inside)
+{
 	struct saved_bases b = {.fs = host_rdfsbase(), .gs = host_rdgsbase()};
 	struct sgx_exception ex;
 	sig_atomic_t prev;
@@ -375,6 +415,9 @@ void trap_handler(int sig, siginfo_t *info, void *ucv)
 		host_wrfsbase(t->lp.host_fsbase);
 		host_wrgsbase(t->lp.host_gsbase);
 	}
+	/* The kernel reports the address after the SYSCALL (INT 0x80); #UD is a fault, at it. */
+	if (inside && sig == SIGSYS && info->si_code == SIGSYS_USER_DISPATCH)
+		uc->uc_mcontext.gregs[REG_RIP] -= 2;
 	/*
 	 * ENCLU on a CPU without SGX: #UD (SIGILL) on most; #GP or even #PF (SIGSEGV) where the
 	 * CPU knows the instruction but SGX is not enabled (measured on this project's hosts).
@@ -386,10 +429,10 @@ void trap_handler(int sig, siginfo_t *info, void *ucv)
 			release_deferred(t, uc);
 		if (!t) /* the first ENCLU of this thread: FS may be the enclave's now */
 			thread_keep_altstack(now, uc);
-		return;
+		return t ? t : now;
 	}
 	if (!inside && sig == SIGSEGV && cpuid_emulate(uc))
-		return;
+		return t;
 	prev = cpu_begin(t);
 	resolved = resolve_fault(sig, info, uc);
 	cpu_end(t, prev);
@@ -399,7 +442,7 @@ void trap_handler(int sig, siginfo_t *info, void *ucv)
 			host_wrgsbase(b.gs);
 			host_wrfsbase(b.fs);
 		}
-		return;
+		return t;
 	}
 	if (inside) {
 		prev = cpu_begin(t);
@@ -407,14 +450,27 @@ void trap_handler(int sig, siginfo_t *info, void *ucv)
 		cpu_end(t, prev);
 		release_deferred(t, uc);
 		aex(t, sig, info, uc, &b, &ex);
-		return;
+		return t;
 	}
 	/* Sent, not raised (kill, tgkill, sigqueue): asynchronous like any other signal. */
 	if (info->si_code <= 0 && defer_signal(t, sig, info, uc))
-		return;
+		return t;
+	/* Not the emulation's (a SIGSYS of seccomp's SECCOMP_RET_TRAP, ...): the program's. */
 	signals_deliver(sig, info, uc);
 	if (!t) /* not in enclave mode: the host's TLS; the handler may have entered one */
 		thread_keep_altstack(thread_peek(), uc);
+	return t;
+}
+
+void trap_handler(int sig, siginfo_t *info, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	struct host_thread *t = thread_from_ucontext(uc);
+	char was = sud_handler_enter(t); /* first: what follows makes system calls */
+	bool inside = enclave_mode(t, uc);
+
+	t = trap(sig, info, uc, t, inside);
+	sud_leave(t, uc, inside, was);
 }
 
 /*
@@ -422,13 +478,10 @@ void trap_handler(int sig, siginfo_t *info, void *ucv)
  * up: no exception information) to the AEP, then the program's handler runs there; returning
  * resumes at the AEP, whose ERESUME goes back into the enclave.
  */
-void trap_async_handler(int sig, siginfo_t *info, void *ucv)
+static void interrupt(int sig, siginfo_t *info, ucontext_t *uc, struct host_thread *t, bool inside)
 {
-	ucontext_t *uc = ucv;
-	struct host_thread *t = thread_from_ucontext(uc);
 	struct saved_bases b = {.fs = host_rdfsbase(), .gs = host_rdgsbase()};
 	struct sgx_exception ex = {.vector = 32};
-	bool inside = enclave_mode(t, uc);
 	struct sgxk *k;
 	struct sgx_regs r;
 	sig_atomic_t prev;
@@ -459,4 +512,15 @@ void trap_async_handler(int sig, siginfo_t *info, void *ucv)
 	signals_deliver(sig, info, uc);
 	if (!t) /* not in enclave mode: the host's TLS; the handler may have entered one */
 		thread_keep_altstack(thread_peek(), uc);
+}
+
+void trap_async_handler(int sig, siginfo_t *info, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	struct host_thread *t = thread_from_ucontext(uc);
+	char was = sud_handler_enter(t); /* first: what follows makes system calls */
+	bool inside = enclave_mode(t, uc);
+
+	interrupt(sig, info, uc, t, inside);
+	sud_leave(t, uc, inside, was);
 }
