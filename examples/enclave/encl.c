@@ -9,6 +9,7 @@
 #include "encl_ops.h"
 
 uint64_t encl_body(void *rdi, void *rsi);
+void encl_exception(uint64_t tcs_index, uint64_t cssa);
 
 /*
  * Initialised so it lands in .data (a measured page with known contents), page-aligned so a
@@ -94,6 +95,82 @@ static void do_emodpe(struct encl_op_emodpe *op)
 		     : "memory");
 }
 
+/* The SSA frames (encl_entry.S): ENCL_NSSA frames per TCS, one after the other. */
+extern uint8_t encl_ssa_tcs0[] __attribute__((visibility("hidden")));
+
+/* The GPR area at the end of an SSA frame (SDM 37.9.1, GPRSGX). */
+struct ssa_gpr {
+	uint64_t rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rflags, rip, ursp, urbp;
+	uint32_t exit_info;
+	uint8_t reserved[3];
+	uint8_t aex_notify;
+	uint64_t fsbase, gsbase;
+} __attribute__((packed));
+
+#define EXITINFO_VALID (1u << 31)
+#define X86_TRAP_UD    6
+
+/* #UDs encl_exception skipped: written by one entry, read by another. */
+static volatile uint64_t encl_ud_skipped;
+
+/*
+ * Entered with CSSA > 0 (EENTER after an AEX, the way Gramine's enclaves handle exceptions):
+ * a #UD of a SYSCALL or INT n saved in the last frame is skipped, with RAX = ENCL_UD_SKIPPED as
+ * its result, so the ERESUME that follows continues after it.  Anything else is left alone:
+ * the ERESUME raises it again.
+ */
+void encl_exception(uint64_t tcs_index, uint64_t cssa)
+{
+	uint64_t frame = tcs_index * ENCL_NSSA + cssa - 1;
+	struct ssa_gpr *g =
+	    (struct ssa_gpr *)(encl_ssa_tcs0 + (frame + 1) * ENCL_SSA_FRAME_SIZE * 4096 -
+			       sizeof(struct ssa_gpr));
+	const volatile uint8_t *insn = (const volatile uint8_t *)g->rip;
+
+	if (!(g->exit_info & EXITINFO_VALID) || (g->exit_info & 0xff) != X86_TRAP_UD)
+		return;
+	if ((insn[0] == 0x0f && insn[1] == 0x05) || insn[0] == 0xcd) {
+		g->rip += 2;
+		g->rax = ENCL_UD_SKIPPED;
+		encl_ud_skipped = encl_ud_skipped + 1;
+	}
+}
+
+static void do_illegal(struct encl_op_illegal *op)
+{
+	uint64_t before = encl_ud_skipped;
+	uint64_t rax = read_untrusted(&op->nr);
+	uint64_t a0 = read_untrusted(&op->args[0]), a1 = read_untrusted(&op->args[1]),
+		 a2 = read_untrusted(&op->args[2]);
+
+	switch (read_untrusted(&op->insn)) {
+	case ENCL_INSN_SYSCALL:
+		asm volatile("syscall"
+			     : "+a"(rax)
+			     : "D"(a0), "S"(a1), "d"(a2)
+			     : "rcx", "r11", "memory");
+		break;
+	case ENCL_INSN_INT80:
+		asm volatile("int $0x80"
+			     : "+a"(rax)
+			     : "b"(a0), "c"(a1), "d"(a2)
+			     : "r8", "r9", "r10", "r11", "memory");
+		break;
+	case ENCL_INSN_INT21:
+		asm volatile("int $0x21"
+			     : "+a"(rax)
+			     : "b"(a0), "c"(a1), "d"(a2)
+			     : "r8", "r9", "r10", "r11", "memory");
+		break;
+	default:
+		return;
+	}
+	write_untrusted(&op->ret, rax);
+	write_untrusted(&op->skipped, encl_ud_skipped - before);
+}
+
 /* Returns non-zero when the entry code must leave with R12..R15 clobbered. */
 uint64_t encl_body(void *rdi, void *rsi)
 {
@@ -130,6 +207,9 @@ uint64_t encl_body(void *rdi, void *rsi)
 		break;
 	case ENCL_OP_EMODPE:
 		do_emodpe(rdi);
+		break;
+	case ENCL_OP_ILLEGAL:
+		do_illegal(rdi);
 		break;
 	case ENCL_OP_NOP:
 	default:

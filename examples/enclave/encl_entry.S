@@ -7,8 +7,6 @@
  */
 #include "encl_ops.h"
 
-#define ENCL_SSA_FRAME_SIZE 1 /* pages: x87+SSE XSAVE state, EXINFO and the GPR area fit */
-#define ENCL_NSSA	    1
 #define ENCL_STACK_SHIFT    14 /* 16 KiB of stack per TCS */
 #define ENCL_STACK_SIZE	    (1 << ENCL_STACK_SHIFT)
 #define ENCL_HEAP_SIZE	    (4 * 4096)
@@ -40,18 +38,28 @@ encl_tcs:
 	TCS	encl_ssa_tcs1_off
 
 /*
- * EENTER: RBX = this TCS, RCX = the address after the caller's ENCLU, RDI/RSI = the caller's
- * arguments, RSP/RBP untrusted.  Each TCS has its own stack, found from the TCS's index.
+ * EENTER: RAX = CSSA, RBX = this TCS, RCX = the address after the caller's ENCLU, RDI/RSI =
+ * the caller's arguments, RSP/RBP untrusted.  Each TCS has a stack per SSA frame, found from
+ * the TCS's index and CSSA: an entry with CSSA 1 handles the exception the AEX of the entry
+ * with CSSA 0 saved, whose frames stay on that entry's stack.
  */
 	.text
 	.global	encl_entry
 	.type	encl_entry, @function
 encl_entry:
+#if ENCL_NSSA > 1
+	mov	%rax, %r11		/* CSSA */
+#else
+	xor	%r11d, %r11d		/* one SSA frame: CSSA is 0 at every EENTER */
+#endif
 	lea	encl_tcs(%rip), %rax
 	sub	%rax, %rbx
 	shr	$12, %rbx
 	cmp	$ENCL_NR_TCS, %rbx
 	jae	1f
+	mov	%rbx, %r10		/* the TCS index */
+	imul	$ENCL_NSSA, %rbx, %rbx
+	add	%r11, %rbx
 	inc	%rbx
 	shl	$ENCL_STACK_SHIFT, %rbx
 	lea	encl_stacks(%rip), %rax
@@ -60,9 +68,11 @@ encl_entry:
 	push	%rax			/* the untrusted RSP */
 	push	%rcx			/* where EEXIT returns to */
 	cld				/* the C ABI needs DF clear; the caller may have set it */
+	test	%r11, %r11
+	jnz	3f
 	call	encl_body
 
-	mov	%rax, %r11
+4:	mov	%rax, %r11
 	pop	%rbx
 	pop	%rsp
 	/* Leave nothing of the enclave's state in the caller-saved registers. */
@@ -83,6 +93,11 @@ encl_entry:
 	mov	$SGX_EEXIT, %eax
 	.byte	0x0f, 0x01, 0xd7	/* ENCLU */
 1:	ud2				/* not one of our TCS pages: cannot happen on hardware */
+3:	mov	%r10, %rdi
+	mov	%r11, %rsi
+	call	encl_exception
+	xor	%eax, %eax		/* leave without clobbering R12..R15 */
+	jmp	4b
 	.size	encl_entry, . - encl_entry
 
 	.section ".bss.encl_ssa", "aw", @nobits
@@ -96,7 +111,7 @@ encl_ssa_tcs1:
 	.section ".bss.encl_stack", "aw", @nobits
 	.balign	4096
 encl_stacks:
-	.space	ENCL_STACK_SIZE * ENCL_NR_TCS
+	.space	ENCL_STACK_SIZE * ENCL_NR_TCS * ENCL_NSSA
 
 /* The loader's parameters (docs/elf-enclave.md): not loaded, not measured. */
 	.section ".note.softsgx", "", @note

@@ -12,6 +12,22 @@
 
 #define ENCL_NR_TCS 2 /* TCS i is the page at enclave offset i * 4096 */
 
+/*
+ * SSA frames per TCS.  The default image has one: an EENTER while it is in use is #GP.  The
+ * enclave-nssa2 image is built with two, so that the untrusted side can EENTER with CSSA 1 to
+ * have the enclave's exception handler look at the frame an AEX saved (ENCL_OP_ILLEGAL).
+ */
+#ifndef ENCL_NSSA
+#define ENCL_NSSA 1
+#endif
+#define ENCL_SSA_FRAME_SIZE 1 /* pages: x87+SSE XSAVE state, EXINFO and the GPR area fit */
+
+/*
+ * What the enclave's exception handler leaves in RAX when it skips an instruction that raised
+ * #UD (SYSCALL, INT n): no system call returns it.
+ */
+#define ENCL_UD_SKIPPED 0x5ca1ab1e0000fa11
+
 /* Values R12..R15 hold after ENCL_OP_CLOBBER_CALLEE_SAVED. */
 #define ENCL_CLOBBER_R12 0x1212121212121212
 #define ENCL_CLOBBER_R13 0x1313131313131313
@@ -37,6 +53,8 @@ enum encl_op_type {
 	ENCL_OP_EACCEPT = 8,
 	/* EMODPE of epc_addr with SECINFO.FLAGS = flags (struct encl_op_emodpe). */
 	ENCL_OP_EMODPE = 9,
+	/* Execute an instruction illegal in enclave mode (struct encl_op_illegal). */
+	ENCL_OP_ILLEGAL = 10,
 	ENCL_OP_MAX,
 };
 
@@ -93,6 +111,26 @@ struct encl_op_emodpe {
 	struct encl_op_header header;
 	uint64_t epc_addr;
 	uint64_t flags;
+};
+
+enum encl_illegal_insn {
+	ENCL_INSN_SYSCALL = 0, /* RAX = nr, RDI, RSI, RDX = args */
+	ENCL_INSN_INT80 = 1,   /* INT 0x80: EAX = nr (i386 numbers), EBX, ECX, EDX = args */
+	ENCL_INSN_INT21 = 2,   /* INT 0x21, with the same registers as INT 0x80 */
+};
+
+/*
+ * On hardware the instruction raises #UD: an AEX.  An EENTER with CSSA 1 (enclave-nssa2 only)
+ * then runs the enclave's handler, which skips a SYSCALL or INT n saved in the SSA with RAX =
+ * ENCL_UD_SKIPPED, and an ERESUME finishes the operation.
+ */
+struct encl_op_illegal {
+	struct encl_op_header header;
+	uint64_t insn; /* enum encl_illegal_insn */
+	uint64_t nr;
+	uint64_t args[3];
+	uint64_t ret;	  /* RAX after the instruction */
+	uint64_t skipped; /* instructions the exception handler skipped during the operation */
 };
 
 #endif /* __ASSEMBLER__ */
