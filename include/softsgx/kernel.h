@@ -65,6 +65,12 @@ struct sgxk_options {
 	uint8_t root_secret[32]; /* platform key material (host layer keeps it in state_dir) */
 	bool personality_read_implies_exec; /* READ_IMPLIES_EXEC: every enclave mmap -> EACCES */
 	/*
+	 * The protection key the host layer isolates enclave memory with, or 0 (none): every
+	 * mapping the model makes of EPC pages carries it, so a page mapped by mmap, mprotect, a
+	 * fault (EAUG) or an EPCM change has the key, as upstream a VMA keeps its key.
+	 */
+	int pkey;
+	/*
 	 * The driver log (pr_debug/pr_err of upstream: EINIT's SGX code, EREMOVE failures).  One
 	 * line per call, no newline.  NULL: stderr when SOFTSGX_DEBUG is set, else nothing.
 	 */

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "driver.h"
 
@@ -58,6 +60,20 @@ static off_t epc_offset(struct sgxk *k, size_t index)
 }
 
 /*
+ * EPC pages from @epc at @at, replacing what was there in one mmap, then given the host's
+ * protection key (opts.pkey): a new mapping has key 0, which host code may touch, until then.
+ * Keying the page before it is shown would make a thread running enclave code there fault.
+ */
+static void map_epc(struct sgxk *k, uint64_t at, size_t len, int prot, size_t epc)
+{
+	void *p = (void *)(uintptr_t)at;
+
+	if (mmap(p, len, prot, MAP_SHARED | MAP_FIXED, k->epc_fd, epc_offset(k, epc)) != MAP_FAILED &&
+	    k->opts.pkey > 0)
+		syscall(SYS_pkey_mprotect, p, len, prot, k->opts.pkey);
+}
+
+/*
  * The CPU's page tables (pgtable.c) follow what a mapping with @prot shows at @addr: the page
  * with the VMA's protections, or nothing.  (The host mapping may be narrower: it also follows
  * the EPCM, which the CPU checks itself.)
@@ -73,12 +89,10 @@ static void pt_show(struct sgxk *k, const struct sgxk_page *page, uint64_t addr,
 /* Show one page at @addr through a mapping with @prot (or a hole when @prot is too much). */
 static void show_page(struct sgxk *k, const struct sgxk_page *page, uint64_t addr, int prot)
 {
-	void *want = (void *)(uintptr_t)addr;
-
 	/* The VMA's protections as far as the EPCM grants them (sgxk_page_epcm_prot). */
 	if (page && !(prot & SGXK_PROT_RWX & ~page->max_prot))
-		mmap(want, SGX_PAGE_SIZE, prot & SGXK_PROT_RWX & sgxk_page_epcm_prot(k, page),
-		     MAP_SHARED | MAP_FIXED, k->epc_fd, epc_offset(k, page->epc));
+		map_epc(k, addr, SGX_PAGE_SIZE, prot & SGXK_PROT_RWX & sgxk_page_epcm_prot(k, page),
+			page->epc);
 	else
 		reserve(addr, SGX_PAGE_SIZE, MAP_FIXED);
 	pt_show(k, page, addr, prot);
@@ -106,11 +120,8 @@ struct populate {
 
 static void flush_run(struct populate *p)
 {
-	void *at = (void *)(uintptr_t)p->run_addr;
-
 	if (p->kind == RUN_PAGES)
-		mmap(at, p->run_len * SGX_PAGE_SIZE, p->run_prot, MAP_SHARED | MAP_FIXED,
-		     p->k->epc_fd, epc_offset(p->k, p->run_epc));
+		map_epc(p->k, p->run_addr, p->run_len * SGX_PAGE_SIZE, p->run_prot, p->run_epc);
 	else if (p->kind == RUN_HOLE)
 		reserve(p->run_addr, p->run_len * SGX_PAGE_SIZE, MAP_FIXED);
 	/* The CPU's page tables, once the run is in place (pt_show). */

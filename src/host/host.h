@@ -263,8 +263,8 @@ void cpuid_values(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
 /* ---- pkeys.c ---- */
 
 void pkeys_init(void);
-/* Give an enclave range the enclave key (no-op without PKU). */
-void pkeys_protect(void *addr, size_t len, int prot);
+/* The key enclave pages carry (the kernel model maps them with it), or 0 without PKU. */
+int pkeys_key(void);
 /* Allow (entering) or deny (leaving) enclave pages in the PKRU a signal frame restores. */
 void pkeys_frame_allow(ucontext_t *uc, bool allow);
 /* The same for the live PKRU (the trap-free vDSO path). */

@@ -7,12 +7,12 @@
  * sigreturn: the PKRU saved in the frame's XSAVE image is what must be edited.
  *
  * Detected at run time (CPUID.7.0:ECX.OSPKE and a working pkey_alloc); without protection
- * keys every function here does nothing and runtime.c warns that isolation is off.
+ * keys every function here does nothing and runtime.c warns that isolation is off.  Tested in
+ * a QEMU guest whose CPU has them (tests/vm/).
  */
 #include <cpuid.h>
 #include <errno.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -62,11 +62,15 @@ void pkeys_init(void)
 	wrpkru(rdpkru() | pkru_ad(enclave_pkey));
 }
 
-void pkeys_protect(void *addr, size_t len, int prot)
+/*
+ * The kernel model keys every mapping it makes of EPC pages (struct sgxk_options.pkey), with
+ * the protections it chose for each page (the VMA's as far as the EPCM grants them): keying
+ * the range here afterwards with the caller's protections would widen pages the EPCM narrows
+ * and make SGX2 holes readable zero pages, and would miss pages it remaps later.
+ */
+int pkeys_key(void)
 {
-	if (!host_features.pku || !addr || !len)
-		return;
-	raw_syscall4(SYS_pkey_mprotect, (long)addr, (long)len, prot, enclave_pkey);
+	return host_features.pku ? enclave_pkey : 0;
 }
 
 void pkeys_live_allow(bool allow)

@@ -450,7 +450,6 @@ static void *mmap_common(__typeof__(mmap) *real, void *addr, size_t len, int pro
 		errno = -err;
 		return MAP_FAILED;
 	}
-	pkeys_protect(p, len, prot);
 	return p;
 }
 
@@ -479,7 +478,6 @@ EXPORT int mprotect(void *addr, size_t len, int prot)
 		return REAL(mprotect)(addr, len, prot);
 	if (ret < 0)
 		return fail_errno(-ret);
-	pkeys_protect(addr, len, prot);
 	return 0;
 }
 

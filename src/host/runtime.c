@@ -147,6 +147,7 @@ static int create_kernel(struct sgxk **k, struct softsgx_err *err)
 	fill_cred(&o->cred, &o->config);
 	o->fdget = fdtable_fdget;
 	o->personality_read_implies_exec = (personality(0xffffffff) & READ_IMPLIES_EXEC) != 0;
+	o->pkey = pkeys_key();
 	ret = sgxk_create(k, o, err);
 	if (ret)
 		goto fail;

@@ -3,8 +3,9 @@
  * Isolation with protection keys: host code touching enclave memory faults (hardware would give
  * it the abort page), while the enclave reaches its own pages and untrusted memory.  Every way
  * back to host code leaves the key denied: EEXIT, an AEX, an ECALL from a signal handler, and
- * on another thread.  Skipped, saying why, on hosts without protection keys, where softsgx runs
- * with isolation off; tests/vm/ runs it in a QEMU guest whose CPU has them.
+ * on another thread; and pages the kernel model maps later (EAUG, EPCM changes) have the key
+ * with the protections the EPCM allows.  Skipped, saying why, on hosts without protection keys,
+ * where softsgx runs with isolation off; tests/vm/ runs it in a QEMU guest whose CPU has them.
  */
 #include <cpuid.h>
 #include <pthread.h>
@@ -13,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include <cmocka.h>
@@ -27,6 +29,15 @@
 #define EENTER	2
 #define ERESUME 3
 #define EEXIT	4
+
+/* SECINFO.FLAGS (SDM 37.11) and #PF error codes, as in test_epcm.c. */
+#define SECINFO_R	0x1ull
+#define SECINFO_W	0x2ull
+#define SECINFO_PENDING 0x8ull
+#define SECINFO_PR	0x20ull
+#define SECINFO_REG	(2ull << 8)
+#define PF_EPCM_WRITE	0x8007 /* P | W | U | SGX */
+#define PF_EPCM_READ	0x8005 /* P | U | SGX */
 
 struct host_test_args host_test_args;
 static sigjmp_buf jump;
@@ -130,15 +141,21 @@ static uint64_t get(struct host_encl_fixture *f, int tcs, struct sgx_enclave_run
 	return op.value;
 }
 
-/* Host code is denied the enclave's key: reads and writes fault with SEGV_PKUERR. */
-static void assert_host_denied(struct host_encl_fixture *f)
+/* Host code is denied @p's page, which has the key of the enclave's other pages. */
+static void assert_host_denied_at(struct host_encl_fixture *f, volatile uint64_t *p)
 {
-	volatile uint64_t *p = enclave_buffer(f);
 	int key = page_pkey((const void *)p);
 
+	assert_int_equal(key, page_pkey(encl_addr(&f->encl, 0)));
 	assert_true(denied(key));
 	assert_int_equal(touch(p, false, 0), SEGV_PKUERR);
 	assert_int_equal(touch(p, true, 0xbad), SEGV_PKUERR);
+}
+
+/* Host code is denied the enclave's key: reads and writes fault with SEGV_PKUERR. */
+static void assert_host_denied(struct host_encl_fixture *f)
+{
+	assert_host_denied_at(f, enclave_buffer(f));
 }
 
 static void enclave_pages_carry_one_key_that_host_code_runs_denied(void **state)
@@ -266,6 +283,82 @@ static void another_thread_runs_denied_and_enters(void **state)
 	assert_int_equal(results[3], SEGV_PKUERR);
 }
 
+/* EACCEPT (or EMODPE) of @page with @flags through TCS 1: EACCEPT's status. */
+static uint64_t accept_or_extend(struct host_encl_fixture *f, uint64_t op_type, void *page,
+				 uint64_t flags)
+{
+	struct encl_op_eaccept op = {{op_type}, (uint64_t)(uintptr_t)page, flags, 0};
+
+	assert_int_equal(call(f, &f->run[1], 1, &op, EENTER), 0);
+	assert_int_equal(f->run[1].function, EEXIT);
+	return op.ret;
+}
+
+/*
+ * A page the kernel model maps after the fact keeps the key: an SGX2 hole EAUG'd at the
+ * enclave's touch, then remapped RW by its EACCEPT.  (The mappings had key 0 before the
+ * model keyed its own mappings: host code read the page.)
+ */
+static void page_eaugd_on_a_touch_and_accepted_has_the_key(void **state)
+{
+	struct host_encl_fixture *f = *state;
+	uint64_t off = f->encl.size - 4096;
+	void *page = encl_addr(&f->encl, off);
+	struct encl_op_get_from_addr get = {{ENCL_OP_GET_FROM_ADDRESS}, 0x5a5a, 0};
+
+	if (encl_segment_at(&f->encl, off))
+		skip(); /* the image fills ELRANGE: no hole to EAUG */
+	assert_ptr_equal(
+	    mmap(page, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, f->encl.fd, 0), page);
+	get.addr = (uint64_t)(uintptr_t)page;
+	/* The touch EAUGs the page, still PENDING: the read faults with the EPCM bit. */
+	assert_int_equal(call(f, &f->run[0], 0, &get, EENTER), 0);
+	assert_int_equal(f->run[0].function, ERESUME);
+	assert_int_equal(f->run[0].exception_vector, 14);
+	assert_int_equal(f->run[0].exception_error_code, PF_EPCM_READ);
+	assert_int_equal(accept_or_extend(f, ENCL_OP_EACCEPT, page,
+					  SECINFO_R | SECINFO_W | SECINFO_REG | SECINFO_PENDING),
+			 0);
+	assert_int_equal(call(f, &f->run[0], 0, &get, ERESUME), 0);
+	assert_int_equal(f->run[0].function, EEXIT);
+	assert_int_equal(get.value, 0);
+	assert_host_denied_at(f, page);
+}
+
+/*
+ * Keying a range keeps the protections the model chose for each page: a page the EPCM
+ * restricts to R stays read-only for enclave code after an mprotect to RW (the enclave's
+ * write faults with the EPCM bit) and keeps the key through the remaps.  (Keying with the
+ * caller's protections widened it to RW.)
+ */
+static void keying_keeps_what_the_epcm_narrows(void **state)
+{
+	struct host_encl_fixture *f = *state;
+	uint64_t *buf = enclave_buffer(f);
+	void *page = (void *)((uintptr_t)buf & ~4095ul);
+	struct sgx_enclave_restrict_permissions rp = {
+	    .offset = (uint64_t)((uintptr_t)page - f->encl.base),
+	    .length = 4096,
+	    .permissions = SECINFO_R};
+	struct encl_op_put_to_buf op = {{ENCL_OP_PUT_TO_BUFFER}, 0xe9c};
+
+	assert_int_equal(ioctl(f->encl.fd, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, &rp), 0);
+	assert_int_equal(
+	    accept_or_extend(f, ENCL_OP_EACCEPT, page, SECINFO_R | SECINFO_REG | SECINFO_PR), 0);
+	assert_int_equal(mprotect(page, 4096, PROT_READ | PROT_WRITE), 0);
+	assert_host_denied(f);
+	assert_int_equal(call(f, &f->run[0], 0, &op, EENTER), 0);
+	assert_int_equal(f->run[0].function, ERESUME);
+	assert_int_equal(f->run[0].exception_vector, 14);
+	assert_int_equal(f->run[0].exception_error_code, PF_EPCM_WRITE);
+	/* EMODPE back to RW: the write completes, the page still has the key. */
+	accept_or_extend(f, ENCL_OP_EMODPE, page, SECINFO_R | SECINFO_W);
+	assert_int_equal(call(f, &f->run[0], 0, &op, ERESUME), 0);
+	assert_int_equal(f->run[0].function, EEXIT);
+	assert_host_denied(f);
+	assert_int_equal(get(f, 0, &f->run[0]), 0xe9c);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +368,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(aex_leaves_host_code_denied_and_eresume_continues),
 	    cmocka_unit_test(ecall_from_a_signal_handler_leaves_it_denied),
 	    cmocka_unit_test(another_thread_runs_denied_and_enters),
+	    cmocka_unit_test(page_eaugd_on_a_touch_and_accepted_has_the_key),
+	    cmocka_unit_test(keying_keeps_what_the_epcm_narrows),
 	};
 	unsigned int a, b, c, d;
 

@@ -102,7 +102,8 @@ copy_in "$busybox"
 [ "$busybox" = /bin/busybox ] || ln -s "$busybox" "$root/bin/busybox"
 
 # /init: mount, check the CPU, run the commands, power off.  Every line the harness reads
-# starts with "softsgx-vm:".
+# starts with "softsgx-vm:".  /tmp stays the initramfs's own (writable): a tmpfs there would
+# hide the files of a build tree under /tmp.
 init=$root/init
 cat >"$init" <<'EOF'
 #!/bin/busybox sh
@@ -111,7 +112,6 @@ export PATH=/bin:/usr/bin HOME=/tmp
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null || mount -t tmpfs dev /dev
-mount -t tmpfs tmp /tmp
 echo "softsgx-vm: kernel $(uname -r)"
 flags=$(grep -m 1 '^flags' /proc/cpuinfo)
 for f in pku ospke fsgsbase; do
