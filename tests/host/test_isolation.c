@@ -79,6 +79,11 @@ static int page_pkey(const void *addr)
 	return key;
 }
 
+static void wrpkru(uint32_t pkru)
+{
+	asm volatile(".byte 0x0f, 0x01, 0xef" ::"a"(pkru), "c"(0), "d"(0) : "memory");
+}
+
 /* Whether host code with this thread's live PKRU is denied access to pages of @key. */
 static bool denied(int key)
 {
@@ -215,6 +220,26 @@ static void aex_leaves_host_code_denied_and_eresume_continues(void **state)
 	assert_int_equal(f->run[0].function, EEXIT);
 	assert_host_denied(f);
 	assert_int_equal(get(f, 0, &f->run[0]), 0xae5);
+}
+
+/*
+ * A program that allows every key (PKRU 0, the init state: XSAVE may leave it out of a signal
+ * frame) gets exactly the enclave's key denied back after an ECALL, whose EEXIT is a trap.
+ */
+static void program_with_every_key_allowed_gets_only_the_enclave_key_denied(void **state)
+{
+	struct host_encl_fixture *f = *state;
+	int key = page_pkey(enclave_buffer(f));
+	uint32_t saved = rdpkru(), after;
+
+	assert_true(key > 0);
+	wrpkru(0);
+	assert_int_equal(put(f, 0, &f->run[0], 0x9e0), 0);
+	after = rdpkru();
+	wrpkru(saved);
+	assert_int_equal(after, 1u << (2 * key));
+	assert_int_equal(get(f, 0, &f->run[0]), 0x9e0);
+	assert_host_denied(f);
 }
 
 /* What the SIGUSR1 handler saw. */
@@ -366,6 +391,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(host_access_to_enclave_memory_faults_and_changes_nothing),
 	    cmocka_unit_test(enclave_reaches_its_pages_and_untrusted_memory),
 	    cmocka_unit_test(aex_leaves_host_code_denied_and_eresume_continues),
+	    cmocka_unit_test(program_with_every_key_allowed_gets_only_the_enclave_key_denied),
 	    cmocka_unit_test(ecall_from_a_signal_handler_leaves_it_denied),
 	    cmocka_unit_test(another_thread_runs_denied_and_enters),
 	    cmocka_unit_test(page_eaugd_on_a_touch_and_accepted_has_the_key),
