@@ -6,7 +6,8 @@ set -eu
 PACKAGES="gcc make meson ninja-build pkg-config python3 openssl
 libssl-dev libsepol-dev libselinux1-dev libcmocka-dev
 secilc checkpolicy policycoreutils-python-utils selinux-utils
-clang libclang-rt-dev binutils"
+clang libclang-rt-dev binutils
+qemu-system-x86 busybox-static cpio"
 
 missing=""
 for p in $PACKAGES; do
