@@ -117,7 +117,7 @@ static volatile uint64_t encl_ud_skipped;
 
 /*
  * Entered with CSSA > 0 (EENTER after an AEX, the way Gramine's enclaves handle exceptions):
- * a #UD of a SYSCALL or INT n saved in the last frame is skipped, with RAX = ENCL_UD_SKIPPED as
+ * a #UD of a SYSCALL, INT n, IN or OUT saved in the last frame is skipped, with RAX = ENCL_UD_SKIPPED as
  * its result, so the ERESUME that follows continues after it.  Anything else is left alone:
  * the ERESUME raises it again.
  */
@@ -131,8 +131,9 @@ void encl_exception(uint64_t tcs_index, uint64_t cssa)
 
 	if (!(g->exit_info & EXITINFO_VALID) || (g->exit_info & 0xff) != X86_TRAP_UD)
 		return;
-	if ((insn[0] == 0x0f && insn[1] == 0x05) || insn[0] == 0xcd) {
-		g->rip += 2;
+	if ((insn[0] == 0x0f && insn[1] == 0x05) || insn[0] == 0xcd || insn[0] == 0xec ||
+	    insn[0] == 0xee) {
+		g->rip += insn[0] == 0xec || insn[0] == 0xee ? 1 : 2;
 		g->rax = ENCL_UD_SKIPPED;
 		encl_ud_skipped = encl_ud_skipped + 1;
 	}
@@ -163,6 +164,12 @@ static void do_illegal(struct encl_op_illegal *op)
 			     : "+a"(rax)
 			     : "b"(a0), "c"(a1), "d"(a2)
 			     : "r8", "r9", "r10", "r11", "memory");
+		break;
+	case ENCL_INSN_IN:
+		asm volatile("inb %%dx, %%al" : "+a"(rax) : "d"(a0) : "memory");
+		break;
+	case ENCL_INSN_OUT:
+		asm volatile("outb %%al, %%dx" : "+a"(rax) : "d"(a0) : "memory");
 		break;
 	default:
 		return;

@@ -117,11 +117,13 @@ enum encl_illegal_insn {
 	ENCL_INSN_SYSCALL = 0, /* RAX = nr, RDI, RSI, RDX = args */
 	ENCL_INSN_INT80 = 1,   /* INT 0x80: EAX = nr (i386 numbers), EBX, ECX, EDX = args */
 	ENCL_INSN_INT21 = 2,   /* INT 0x21, with the same registers as INT 0x80 */
+	ENCL_INSN_IN = 3,      /* IN AL, DX (EC): DX = args[0] */
+	ENCL_INSN_OUT = 4,     /* OUT DX, AL (EE): DX = args[0], AL = nr */
 };
 
 /*
  * On hardware the instruction raises #UD: an AEX.  An EENTER with CSSA 1 (enclave-nssa2 only)
- * then runs the enclave's handler, which skips a SYSCALL or INT n saved in the SSA with RAX =
+ * then runs the enclave's handler, which skips a SYSCALL, INT n, IN or OUT saved in the SSA with RAX =
  * ENCL_UD_SKIPPED, and an ERESUME finishes the operation.
  */
 struct encl_op_illegal {

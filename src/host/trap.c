@@ -76,6 +76,25 @@ static bool is_int_n(const ucontext_t *uc)
 }
 
 /*
+ * IN, INS, OUT, OUTS (after operand-size and REP prefixes): illegal in enclave mode; with IOPL 0
+ * and no I/O bitmap the host raises #GP for them.
+ */
+static bool is_port_io(const ucontext_t *uc)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+	uint8_t insn[4];
+	size_t i = 0;
+
+	if (g[REG_TRAPNO] == X86_TRAP_PF && (g[REG_ERR] & X86_PF_INSTR))
+		return false;
+	pkeys_read(insn, (const void *)g[REG_RIP], sizeof(insn));
+	while (i < sizeof(insn) - 1 && (insn[i] == 0x66 || insn[i] == 0xf2 || insn[i] == 0xf3))
+		i++;
+	return (insn[i] >= 0xe4 && insn[i] <= 0xe7) || (insn[i] >= 0xec && insn[i] <= 0xef) ||
+	       (insn[i] >= 0x6c && insn[i] <= 0x6f);
+}
+
+/*
  * Enclave mode: this logical processor is inside an enclave and the interrupted RIP is in its
  * ELRANGE.  The RIP test tells a fault of the enclave from one in our own handler code (e.g. a
  * CPUID the emulated CPU executes while it handles an exit).
@@ -112,10 +131,12 @@ static void exception_from_signal(int sig, const siginfo_t *info, const ucontext
 	if (sig == SIGILL) {
 		ex->vector = X86_TRAP_UD;
 		ex->error_code = 0;
-	} else if (sig == SIGSEGV && ex->vector == X86_TRAP_GP && (is_cpuid(uc) || is_int_n(uc))) {
+	} else if (sig == SIGSEGV && ex->vector == X86_TRAP_GP &&
+		   (is_cpuid(uc) || is_int_n(uc) || is_port_io(uc))) {
 		/*
-		 * CPUID and INT n are illegal in enclave mode: #UD, whatever CPUID faulting says,
-		 * where the host raised #GP (the IDT gate of vector n is not for user code).
+		 * CPUID, INT n and port I/O are illegal in enclave mode: #UD, whatever CPUID
+		 * faulting says, where the host raised #GP (the IDT gate of vector n is not for
+		 * user code; IOPL is 0).
 		 */
 		ex->vector = X86_TRAP_UD;
 		ex->error_code = 0;

@@ -70,6 +70,8 @@ static const struct illegal_case cases[] = {
     {"SYSCALL getpid()", ENCL_INSN_SYSCALL, SYS_getpid, EFFECT_NONE},
     {"INT 0x80 kill(getpid(), SIGUSR2)", ENCL_INSN_INT80, I386_KILL, EFFECT_KILL},
     {"INT 0x21", ENCL_INSN_INT21, 0, EFFECT_NONE},
+    {"IN AL, DX", ENCL_INSN_IN, 0, EFFECT_NONE},
+    {"OUT DX, AL", ENCL_INSN_OUT, 0, EFFECT_NONE},
 };
 
 static int pipe_fd[2];
