@@ -40,10 +40,18 @@ static void thread_release(void *arg)
 {
 	struct host_thread *t = arg;
 	stack_t off = {.ss_flags = SS_DISABLE};
+	uint64_t all = ~0ull, mask;
 
 	if (!t || t->lp.in_enclave)
 		return; /* a thread leaving from inside an enclave keeps its TCS busy, as on
 			   hardware */
+	/*
+	 * No handler between disarming our stack and unmapping it: a handler's
+	 * thread_keep_altstack (trap.c) finds @t through self and puts its stack back in the
+	 * frame, the sigreturn re-arms it, and the next signal's frame goes to unmapped memory:
+	 * a SIGSEGV the kernel forces (seen with test_threads in the PKU guest, tests/vm/).
+	 */
+	raw_syscall4(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&mask, 8);
 	raw_syscall(SYS_sigaltstack, (long)(t->program_altstack_set ? &t->program_altstack : &off),
 		    0, 0);
 	for (size_t i = 0; i < atomic_load(&registry_top); i++)
@@ -52,6 +60,7 @@ static void thread_release(void *arg)
 	self = NULL;
 	sud_thread_off(t); /* the kernel would read the selector from unmapped memory */
 	munmap(t, t->map_size);
+	raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8);
 }
 
 static void make_key(void)
