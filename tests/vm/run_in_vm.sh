@@ -15,7 +15,9 @@
 # 77, is a failure: the guest is there to have protection keys), the guest has no protection
 # keys, or the guest did not finish; 77 (skip, saying why) when QEMU, busybox, cpio or the
 # kernel cannot be had on this machine.  SOFTSGX_VM_KERNEL=PATH uses that kernel image instead
-# of Debian's; SOFTSGX_VM_TIMEOUT (seconds, default 500) bounds the guest's run.
+# of Debian's; SOFTSGX_VM_TIMEOUT (seconds, default 500) bounds the guest's run;
+# SOFTSGX_VM_APPEND replaces "quiet" on the kernel command line (e.g. "print-fatal-signals=1
+# loglevel=7" to see the registers of a thread the guest kernel kills).
 set -eu
 
 work=$1
@@ -173,7 +175,7 @@ start=$(date +%s)
 set +e
 timeout "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp 1 -nographic -no-reboot \
 	-kernel "$kernel" -initrd "$work/initrd.cpio" \
-	-append "console=ttyS0 panic=-1 quiet" </dev/null >"$log" 2>&1
+	-append "console=ttyS0 panic=-1 ${SOFTSGX_VM_APPEND:-quiet}" </dev/null >"$log" 2>&1
 qemu=$?
 set -e
 # The console's CRs and the firmware's escape sequences out of the way.
