@@ -7,6 +7,7 @@
  */
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -141,11 +142,73 @@ static void four_threads_in_two_enclaves(void **state)
 	encl_delete(&e[1]);
 }
 
+static int count_mappings(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	int n = 0, c;
+
+	assert_non_null(f);
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+static void exit_from_handler(int sig)
+{
+	(void)sig;
+	pthread_exit((void *)0x5e);
+}
+
+/* An ECALL (the thread gets our state and alternate stacks), then SIGUSR1 ends the thread. */
+static void *ecall_then_exit_in_handler(void *arg)
+{
+	struct encl_op_put_to_buf put = {{ENCL_OP_PUT_TO_BUFFER}, 0x77};
+
+	if (ecall(arg, 0, &put))
+		return NULL;
+	raise(SIGUSR1);
+	return NULL; /* not reached: the handler exits the thread */
+}
+
+/*
+ * pthread_exit in a program handler that runs on our alternate stack (a thread that entered an
+ * enclave): glibc's forced unwind steps through the signal frame (our restorer has the bytes
+ * unwinders recognise) back to the thread's own stack before the thread-specific destructors
+ * run, so the release of our state, stacks included, does not pull the stack from under
+ * itself; the thread's exit value arrives and the states do not pile up.
+ */
+static void thread_exits_from_a_handler_on_our_stack(void **state)
+{
+	struct sigaction sa = {.sa_handler = exit_from_handler}, old;
+	struct encl e;
+	int before = 0;
+
+	(void)state;
+	build(&e);
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+	for (int i = 0; i < 20; i++) {
+		pthread_t t;
+		void *ret = NULL;
+
+		assert_int_equal(pthread_create(&t, NULL, ecall_then_exit_in_handler, &e), 0);
+		assert_int_equal(pthread_join(t, &ret), 0);
+		assert_ptr_equal(ret, (void *)0x5e);
+		if (i == 4)
+			before = count_mappings();
+	}
+	/* A thread's state is one mapping: fifteen more exits must not add fifteen. */
+	assert_true(count_mappings() <= before + 3);
+	sigaction(SIGUSR1, &old, NULL);
+	encl_delete(&e);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(two_threads_in_two_tcs_of_one_enclave),
 	    cmocka_unit_test(four_threads_in_two_enclaves),
+	    cmocka_unit_test(thread_exits_from_a_handler_on_our_stack),
 	};
 
 	host_test_parse_args(argc, argv);
