@@ -15,6 +15,25 @@
 
 #define SKIP_EXIT 77
 
+/* ENCLU leaves, as in EAX and in struct sgx_enclave_run's function field. */
+#define EENTER	2
+#define ERESUME 3
+#define EEXIT	4
+
+/* SECINFO.FLAGS (SDM 37.11; the selftests' defines.h). */
+#define SECINFO_R	0x1ull
+#define SECINFO_W	0x2ull
+#define SECINFO_PENDING 0x8ull
+#define SECINFO_PR	0x20ull
+#define SECINFO_REG	(2ull << 8)
+
+/* The #PF vector and its error-code bits (bit 15: the EPCM refused the access). */
+#define PF_VECTOR 14
+#define PFEC_P	  0x1u
+#define PFEC_W	  0x2u
+#define PFEC_U	  0x4u
+#define PFEC_SGX  0x8000u
+
 struct host_test_args {
 	const char *sgxs, *sig, *elf;
 };

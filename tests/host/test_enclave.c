@@ -21,10 +21,6 @@
 #include "../../examples/enclave/encl_ops.h"
 #include "host_encl.h"
 
-#define EENTER	2
-#define ERESUME 3
-#define EEXIT	4
-
 struct host_test_args host_test_args;
 
 /*

@@ -21,23 +21,6 @@
 #include "../../examples/enclave/encl_ops.h"
 #include "host_encl.h"
 
-#define EENTER	2
-#define ERESUME 3
-#define EEXIT	4
-
-/* SECINFO.FLAGS (SDM 37.11; the selftests' defines.h). */
-#define SECINFO_R	0x1ull
-#define SECINFO_W	0x2ull
-#define SECINFO_PENDING 0x8ull
-#define SECINFO_PR	0x20ull
-#define SECINFO_REG	(2ull << 8)
-
-#define PF_VECTOR 14
-#define PF_P	  0x1u
-#define PF_W	  0x2u
-#define PF_U	  0x4u
-#define PF_SGX	  0x8000u
-
 struct host_test_args host_test_args;
 
 /* One EENTER (or the ERESUME that continues it) through TCS @tcs; the vDSO's return value. */
@@ -179,7 +162,7 @@ static void write_to_page_restricted_to_read_faults_with_epcm_bit(void **state)
 	seen.fix_flags = SECINFO_R | SECINFO_W;
 	assert_int_equal(call_handled(f, &put, page), 0);
 	assert_int_equal(seen.nr, 2);
-	assert_epcm_fault(&seen.exits[0], PF_SGX | PF_U | PF_W | PF_P, page);
+	assert_epcm_fault(&seen.exits[0], PFEC_SGX | PFEC_U | PFEC_W | PFEC_P, page);
 	assert_int_equal(seen.exits[1].function, EEXIT);
 	assert_int_equal(call(f, 0, &get, EENTER), 0);
 	assert_int_equal(get.value, 0x2222);
@@ -220,8 +203,8 @@ static void eaug_page_touched_before_eaccept_faults_with_epcm_bit(void **state)
 	seen.fix_flags = SECINFO_R | SECINFO_W | SECINFO_REG | SECINFO_PENDING;
 	assert_int_equal(call_handled(f, &get, page), 0);
 	assert_int_equal(seen.nr, 3);
-	assert_epcm_fault(&seen.exits[0], PF_SGX | PF_U | PF_P, page);
-	assert_epcm_fault(&seen.exits[1], PF_SGX | PF_U | PF_P, page);
+	assert_epcm_fault(&seen.exits[0], PFEC_SGX | PFEC_U | PFEC_P, page);
+	assert_epcm_fault(&seen.exits[1], PFEC_SGX | PFEC_U | PFEC_P, page);
 	assert_int_equal(seen.fix_ret, 0);
 	assert_int_equal(seen.exits[2].function, EEXIT);
 	assert_int_equal(get.value, 0);
@@ -242,22 +225,22 @@ static void enclave_access_to_a_tcs_page_faults_with_epcm_bit(void **state)
 {
 	struct host_encl_fixture *f = *state;
 	void *tcs0 = encl_addr(&f->encl, 0), *tcs1 = encl_addr(&f->encl, 4096);
-	struct encl_op_get_from_addr get = {{ENCL_OP_GET_FROM_ADDRESS}, 0x5a5a,
-					    (uint64_t)(uintptr_t)tcs1};
-	struct encl_op_put_to_addr put = {{ENCL_OP_PUT_TO_ADDRESS}, 0x3333,
-					  (uint64_t)(uintptr_t)tcs0};
+	struct encl_op_get_from_addr get = {
+	    {ENCL_OP_GET_FROM_ADDRESS}, 0x5a5a, (uint64_t)(uintptr_t)tcs1};
+	struct encl_op_put_to_addr put = {
+	    {ENCL_OP_PUT_TO_ADDRESS}, 0x3333, (uint64_t)(uintptr_t)tcs0};
 	struct exit_seen e;
 
 	assert_int_equal(call(f, 0, &get, EENTER), 0);
 	e = (struct exit_seen){f->run[0].function, f->run[0].exception_vector,
 			       f->run[0].exception_error_code, f->run[0].exception_addr};
-	assert_epcm_fault(&e, PF_SGX | PF_U | PF_P, tcs1);
+	assert_epcm_fault(&e, PFEC_SGX | PFEC_U | PFEC_P, tcs1);
 	assert_int_equal(get.value, 0x5a5a);
 
 	assert_int_equal(call(f, 1, &put, EENTER), 0);
 	e = (struct exit_seen){f->run[1].function, f->run[1].exception_vector,
 			       f->run[1].exception_error_code, f->run[1].exception_addr};
-	assert_epcm_fault(&e, PF_SGX | PF_U | PF_W | PF_P, tcs0);
+	assert_epcm_fault(&e, PFEC_SGX | PFEC_U | PFEC_W | PFEC_P, tcs0);
 }
 
 int main(int argc, char **argv)

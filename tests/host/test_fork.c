@@ -23,12 +23,6 @@
 #include "../../examples/enclave/encl_ops.h"
 #include "host_test.h"
 
-#define EENTER 2
-#define EEXIT  4
-
-#define SECINFO_R 0x1ull
-#define SECINFO_W 0x2ull
-
 struct host_test_args host_test_args;
 
 static vdso_sgx_enter_enclave_t enter;

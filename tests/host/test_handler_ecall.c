@@ -47,9 +47,6 @@
 #include "../../examples/enclave/encl_ops.h"
 #include "host_test.h"
 
-#define EENTER	      2
-#define ERESUME	      3
-#define EEXIT	      4
 #define X86_TRAP_PF   14
 #define WAIT_SECONDS  10
 #define OWN_STACKSIZE (256 * 1024)

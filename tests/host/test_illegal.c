@@ -37,9 +37,6 @@
 #define PR_SYS_DISPATCH_ON	     1
 #endif
 
-#define EENTER		 2
-#define ERESUME		 3
-#define EEXIT		 4
 #define X86_TRAP_UD	 6
 #define I386_KILL	 37 /* kill in the i386 system call table, which INT 0x80 uses */
 #define SYS_SECCOMP_CODE 1

@@ -26,18 +26,8 @@
 #define SEGV_PKUERR 4
 #endif
 
-#define EENTER	2
-#define ERESUME 3
-#define EEXIT	4
-
-/* SECINFO.FLAGS (SDM 37.11) and #PF error codes, as in test_epcm.c. */
-#define SECINFO_R	0x1ull
-#define SECINFO_W	0x2ull
-#define SECINFO_PENDING 0x8ull
-#define SECINFO_PR	0x20ull
-#define SECINFO_REG	(2ull << 8)
-#define PF_EPCM_WRITE	0x8007 /* P | W | U | SGX */
-#define PF_EPCM_READ	0x8005 /* P | U | SGX */
+#define PF_EPCM_WRITE 0x8007 /* P | W | U | SGX */
+#define PF_EPCM_READ  0x8005 /* P | U | SGX */
 
 struct host_test_args host_test_args;
 static sigjmp_buf jump;

@@ -36,17 +36,11 @@
 #define MPROTECTS	    3000
 #define ECALLS		    20000
 #define HANG_SECONDS	    30
-#define EENTER		    2
-#define EEXIT		    4
 #define SECINFO_TYPE(flags) (((flags) >> 8) & 0xff)
 #define PAGE_TYPE_REG	    2
 #define HOLE_TOUCHES	    5
 #define RESTRICTS	    200000
-#define SECINFO_R	    0x1ull
-#define SECINFO_W	    0x2ull
 #define SECINFO_X	    0x4ull
-#define SECINFO_PENDING	    0x8ull
-#define SECINFO_REG	    (2ull << 8)
 
 struct host_test_args host_test_args;
 static vdso_sgx_enter_enclave_t enter;
