@@ -102,6 +102,9 @@ rm -rf "$root"
 mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/etc"
 copy_in "$busybox"
 [ "$busybox" = /bin/busybox ] || ln -s "$busybox" "$root/bin/busybox"
+# glibc dlopens libgcc_s for pthread_exit and pthread_cancel (the unwinder): ldd cannot list it.
+libgcc_s=$(ldconfig -p 2>/dev/null | sed -n 's/^[[:space:]]*libgcc_s\.so\.1 (libc6,x86-64) => //p' | head -n 1)
+if [ -n "$libgcc_s" ]; then copy_in "$libgcc_s"; fi
 
 # /init: mount, check the CPU, run the commands, power off.  Every line the harness reads
 # starts with "softsgx-vm:".  /tmp stays the initramfs's own (writable): a tmpfs there would
