@@ -38,19 +38,26 @@ struct saved_bases {
 };
 
 /*
- * Whether the bytes at the interrupted RIP are @bytes.  Not when the fault was the fetch of that
+ * The @len bytes at the interrupted RIP, into @insn; false when the fault was the fetch of that
  * instruction itself (a jump to unmapped memory): reading there would fault again.
  */
-static bool insn_is(const ucontext_t *uc, const uint8_t *bytes, size_t len)
+static bool read_insn(const ucontext_t *uc, uint8_t *insn, size_t len)
 {
 	const greg_t *g = uc->uc_mcontext.gregs;
-	uint8_t insn[16];
 
 	if (g[REG_TRAPNO] == X86_TRAP_PF && (g[REG_ERR] & X86_PF_INSTR))
 		return false;
 	/* Enclave code's bytes: the handler's PKRU (the kernel's default) denies their key. */
 	pkeys_read(insn, (const void *)g[REG_RIP], len);
-	return !memcmp(insn, bytes, len);
+	return true;
+}
+
+/* Whether the bytes at the interrupted RIP are @bytes. */
+static bool insn_is(const ucontext_t *uc, const uint8_t *bytes, size_t len)
+{
+	uint8_t insn[16];
+
+	return read_insn(uc, insn, len) && !memcmp(insn, bytes, len);
 }
 
 static bool is_enclu(const ucontext_t *uc)
@@ -70,9 +77,9 @@ static bool is_cpuid(const ucontext_t *uc)
 /* INT n (CD ib), except CD 03 (#BP like INT3): illegal in enclave mode. */
 static bool is_int_n(const ucontext_t *uc)
 {
-	static const uint8_t int_n[1] = {0xcd}, int3[2] = {0xcd, 0x03};
+	uint8_t insn[2];
 
-	return insn_is(uc, int_n, sizeof(int_n)) && !insn_is(uc, int3, sizeof(int3));
+	return read_insn(uc, insn, sizeof(insn)) && insn[0] == 0xcd && insn[1] != 0x03;
 }
 
 /*
@@ -81,13 +88,11 @@ static bool is_int_n(const ucontext_t *uc)
  */
 static bool is_port_io(const ucontext_t *uc)
 {
-	const greg_t *g = uc->uc_mcontext.gregs;
 	uint8_t insn[4];
 	size_t i = 0;
 
-	if (g[REG_TRAPNO] == X86_TRAP_PF && (g[REG_ERR] & X86_PF_INSTR))
+	if (!read_insn(uc, insn, sizeof(insn)))
 		return false;
-	pkeys_read(insn, (const void *)g[REG_RIP], sizeof(insn));
 	while (i < sizeof(insn) - 1 && (insn[i] == 0x66 || insn[i] == 0xf2 || insn[i] == 0xf3))
 		i++;
 	return (insn[i] >= 0xe4 && insn[i] <= 0xe7) || (insn[i] >= 0xec && insn[i] <= 0xef) ||
